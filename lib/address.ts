@@ -1,0 +1,250 @@
+/**
+ * Socket addresses. Returned addresses are plain objects that narrow on `family`:
+ *
+ * ```ts
+ * { family: 'AF_INET', address: '127.0.0.1', port: 9000 }
+ * { family: 'AF_INET6', address: '::1', port: 9000, flowinfo: 0, scopeId: 0 }
+ * { family: 'AF_UNIX', path: '/tmp/echo.sock' }     // '\0name' for a Linux abstract name
+ * { family: 'AF_UNSPEC' }                           // no address (an unbound AF_UNIX sender)
+ * ```
+ *
+ * Input also accepts the numeric `AF_*` constant as `family`, and an {@link EncodedAddress}
+ * made once by {@link sockaddr} for hot loops.
+ * @module
+ */
+import * as net from 'node:net';
+
+import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, constants } from './constants';
+import { ArgumentRangeError, ArgumentTypeError } from './errors';
+import { formatAddress } from './format';
+import { binding } from './native';
+import { invalidType } from './validate';
+
+/** An IPv4 socket address (`struct sockaddr_in`). */
+export interface InetAddress {
+  family: 'AF_INET';
+  address: string;
+  port: number;
+}
+
+/** An IPv6 socket address (`struct sockaddr_in6`); a zone may also be written `fe80::1%eth0`. */
+export interface Inet6Address {
+  family: 'AF_INET6';
+  address: string;
+  port: number;
+  flowinfo?: number;
+  scopeId?: number;
+}
+
+/** A local (unix-domain) socket address; a leading `'\0'` makes it a Linux abstract name. */
+export interface UnixAddress {
+  family: 'AF_UNIX';
+  path: string;
+}
+
+/** No address: the `AF_UNSPEC` of `connect()` to dissolve a UDP association. */
+export interface UnspecAddress {
+  family: 'AF_UNSPEC';
+}
+
+/** An address of a family bsdsock does not decode (from `getsockname` on a raw socket, say). */
+export interface UnknownAddress {
+  family: 'AF_UNKNOWN';
+  /** The numeric family. */
+  af: number;
+  /** The raw sockaddr bytes. */
+  bytes: Buffer;
+}
+
+/** Any address the kernel can hand back. */
+export type SocketAddress = InetAddress | Inet6Address | UnixAddress | UnspecAddress | UnknownAddress;
+
+/** An address whose family is given by the numeric `AF_*` constant. */
+export interface NumericFamilyAddress {
+  family: number;
+  address?: string;
+  port?: number;
+  flowinfo?: number;
+  scopeId?: number;
+  path?: string;
+}
+
+/** What bind/connect/sendto accept. */
+export type AddressInput = SocketAddress | NumericFamilyAddress | EncodedAddress;
+
+/**
+ * An address encoded once into the platform's `struct sockaddr`, to pass to `sendto` or
+ * `connect` any number of times without parsing it again. Make one with {@link sockaddr}.
+ */
+export class EncodedAddress {
+  /** The address it encodes. */
+  readonly address: SocketAddress;
+  /** @internal The sockaddr bytes, as the kernel takes them. */
+  readonly bytes: Buffer;
+
+  /** @internal */
+  constructor(address: SocketAddress, bytes: Buffer) {
+    this.address = address;
+    this.bytes = bytes;
+    Object.freeze(this);
+  }
+
+  toString(): string {
+    return formatAddress(this.address);
+  }
+}
+
+const familyByNumber = new Map<number, 'AF_INET' | 'AF_INET6' | 'AF_UNIX' | 'AF_UNSPEC'>([
+  [AF_INET, 'AF_INET'],
+  [AF_INET6, 'AF_INET6'],
+  [AF_UNIX, 'AF_UNIX'],
+  [AF_UNSPEC, 'AF_UNSPEC'],
+]);
+
+function familyOf(value: unknown): SocketAddress['family'] {
+  if (typeof value === 'number' && familyByNumber.has(value)) return familyByNumber.get(value)!;
+  if (value === 'AF_INET' || value === 'AF_INET6' || value === 'AF_UNIX' || value === 'AF_UNSPEC' || value === 'AF_UNKNOWN') {
+    return value;
+  }
+  if (typeof value === 'number' || typeof value === 'string') {
+    throw new ArgumentRangeError(
+      'ERR_INVALID_ADDRESS_FAMILY',
+      `Invalid address family: ${String(value)} (expected AF_INET, AF_INET6, AF_UNIX or AF_UNSPEC)`,
+    );
+  }
+  throw invalidType('address.family', 'an AF_* name or number', value);
+}
+
+function checkPort(port: unknown): number {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ArgumentRangeError(
+      'ERR_SOCKET_BAD_PORT',
+      `Port should be >= 0 and < 65536. Received ${typeof port === 'number' ? port : `type ${typeof port}`}.`,
+    );
+  }
+  return port;
+}
+
+function checkUint32(value: unknown, name: string): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number') throw invalidType(name, 'of type number', value);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new ArgumentRangeError('ERR_OUT_OF_RANGE', `The value of "${name}" must be an integer from 0 to 2^32-1. Received ${value}`);
+  }
+  return value;
+}
+
+function checkHost(value: unknown, v6: boolean): string {
+  if (typeof value !== 'string') throw invalidType('address.address', 'of type string', value);
+  // net.isIPv6 accepts a zone ('fe80::1%eth0'); native code resolves the interface name.
+  if (!(v6 ? net.isIPv6(value) : net.isIPv4(value))) {
+    throw new ArgumentTypeError('ERR_INVALID_IP_ADDRESS', `Invalid IPv${v6 ? 6 : 4} address: '${value}'`);
+  }
+  return value;
+}
+
+function checkPath(value: unknown): string {
+  if (typeof value !== 'string') throw invalidType('address.path', 'of type string', value);
+  const abstract = value.startsWith('\0');
+  const limit = abstract ? constants.SUN_PATH_SIZE : constants.SUN_PATH_SIZE - 1;
+  const bytes = Buffer.byteLength(value);
+  if (bytes > limit) {
+    throw new ArgumentRangeError(
+      'ERR_OUT_OF_RANGE',
+      `AF_UNIX path is ${bytes} bytes; at most ${limit} fit in sun_path`,
+    );
+  }
+  if (!abstract && value.includes('\0')) {
+    throw new ArgumentTypeError('ERR_INVALID_ARG_VALUE', 'AF_UNIX path must not contain NUL bytes');
+  }
+  return value;
+}
+
+/** Validate an address and put it in the canonical (string-family) form. */
+export function normalizeAddress(input: unknown): SocketAddress {
+  if (input instanceof EncodedAddress) return input.address;
+  if (typeof input !== 'object' || input === null) throw invalidType('address', 'an address object', input);
+  const raw = input as Record<string, unknown>;
+  const family = familyOf(raw.family);
+  switch (family) {
+    case 'AF_INET':
+      return { family, address: checkHost(raw.address, false), port: checkPort(raw.port) };
+    case 'AF_INET6': {
+      const address: Inet6Address = { family, address: checkHost(raw.address, true), port: checkPort(raw.port) };
+      if (raw.flowinfo !== undefined) address.flowinfo = checkUint32(raw.flowinfo, 'address.flowinfo');
+      if (raw.scopeId !== undefined) address.scopeId = checkUint32(raw.scopeId, 'address.scopeId');
+      return address;
+    }
+    case 'AF_UNIX':
+      return { family, path: checkPath(raw.path) };
+    case 'AF_UNSPEC':
+      return { family };
+    case 'AF_UNKNOWN':
+      // An address of another family, as getsockname() returned it: passed back byte for byte.
+      if (!Buffer.isBuffer(raw.bytes) || typeof raw.af !== 'number') {
+        throw invalidType('address', 'an AF_UNKNOWN address as returned by bsdsock', input);
+      }
+      if (raw.bytes.length < 2 || raw.bytes.length > constants.SOCKADDR_STORAGE_SIZE) {
+        throw new ArgumentRangeError('ERR_OUT_OF_RANGE', `An AF_UNKNOWN address must be 2 to ${constants.SOCKADDR_STORAGE_SIZE} bytes`);
+      }
+      return { family, af: raw.af, bytes: raw.bytes };
+  }
+}
+
+function encodeNormalized(address: SocketAddress): Buffer {
+  switch (address.family) {
+    case 'AF_INET':
+      return binding.encodeAddress(AF_INET, address.address, address.port, 0, 0);
+    case 'AF_INET6':
+      return binding.encodeAddress(AF_INET6, address.address, address.port, address.flowinfo ?? 0, address.scopeId ?? 0);
+    case 'AF_UNIX':
+      return binding.encodeAddress(AF_UNIX, address.path, 0, 0, 0);
+    case 'AF_UNSPEC':
+      return binding.encodeAddress(AF_UNSPEC, '', 0, 0, 0);
+    case 'AF_UNKNOWN':
+      return Buffer.from(address.bytes);
+  }
+}
+
+/**
+ * Encode an address once into the platform's `struct sockaddr`. Pass the result to `sendto`,
+ * `connect` or `bind` in place of the object: the per-call parsing is skipped.
+ *
+ * ```ts
+ * const peer = sockaddr({ family: 'AF_INET', address: '127.0.0.1', port: 9000 });
+ * for (const msg of messages) sendto(fd, msg, 0, peer);
+ * ```
+ */
+export function sockaddr(input: AddressInput): EncodedAddress {
+  if (input instanceof EncodedAddress) return input;
+  const address = normalizeAddress(input);
+  return new EncodedAddress(Object.freeze(address), encodeNormalized(address));
+}
+
+/**
+ * Decodes the sender addresses recvfrom() writes into one scratch buffer. Consecutive
+ * datagrams usually come from the same peer: when the sockaddr bytes are unchanged the previous
+ * (frozen) object is returned, so a steady receive loop allocates no address objects.
+ * @internal
+ */
+export class AddressDecoder {
+  readonly scratch = Buffer.alloc(constants.SOCKADDR_STORAGE_SIZE);
+  private readonly lastBytes = Buffer.alloc(constants.SOCKADDR_STORAGE_SIZE);
+  private lastLength = -1;
+  private last: SocketAddress = Object.freeze({ family: 'AF_UNSPEC' });
+
+  decode(length: number): SocketAddress {
+    if (length === this.lastLength && this.sameAsLast(length)) return this.last;
+    this.scratch.copy(this.lastBytes, 0, 0, length);
+    this.lastLength = length;
+    this.last = Object.freeze(binding.decodeAddress(this.scratch, length));
+    return this.last;
+  }
+
+  private sameAsLast(length: number): boolean {
+    const a = this.scratch;
+    const b = this.lastBytes;
+    for (let i = 0; i < length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * bsdsock: the real BSD socket calls for Node.js.
+ *
+ * ```ts
+ * import { socket, bind, recvfrom, sendto, AF_INET, SOCK_DGRAM } from 'bsdsock';
+ * ```
+ * @module bsdsock
+ */
+export * from './constants';
+export * from './errors';
+export * from './flat';
+export { formatAddress } from './format';
+export {
+  EncodedAddress,
+  sockaddr,
+  type AddressInput,
+  type Inet6Address,
+  type InetAddress,
+  type NumericFamilyAddress,
+  type SocketAddress,
+  type UnixAddress,
+  type UnknownAddress,
+  type UnspecAddress,
+} from './address';
+
+import { binding } from './native';
+
+/** Which build of the addon is loaded: its build system, Node-API version and portable mode. */
+export const buildInfo: Readonly<{ buildSystem: 'node-gyp' | 'cmake-js'; napiVersion: number; portable: boolean }> =
+  Object.freeze({ ...binding.buildInfo });

@@ -1,0 +1,65 @@
+/**
+ * Loads the compiled addon. Internal: the public API is in flat.ts and its neighbours.
+ *
+ * `BSDSOCK_ADDON` may name another build of the addon (a sanitizer or portable build) to load
+ * instead of `build/Release/bsdsock.node`.
+ * @internal
+ * @module
+ */
+import * as path from 'node:path';
+
+import type { SocketAddress } from './address';
+
+/** The functions native/addon.cc registers. Results are values, or a negative errno. */
+export interface NativeBinding {
+  readonly buildInfo: { buildSystem: 'node-gyp' | 'cmake-js'; napiVersion: number; portable: boolean };
+  readonly constants: Readonly<Record<string, number>>;
+
+  encodeAddress(family: number, hostOrPath: string, port: number, flowinfo: number, scopeId: number): Buffer;
+  decodeAddress(bytes: Uint8Array, length: number): SocketAddress;
+
+  socket(domain: number, type: number, protocol: number): number;
+  socketpair(domain: number, type: number, protocol: number): [number, number] | number;
+  close(fd: number): number;
+  bind(fd: number, address: Uint8Array): number;
+  connect(fd: number, address: Uint8Array): number;
+  listen(fd: number, backlog: number): number;
+  accept(fd: number): [number, SocketAddress] | number;
+  shutdown(fd: number, how: number): number;
+  sendto(fd: number, buf: ArrayBufferView, offset: number, length: number, flags: number, address: Uint8Array): number;
+  send(fd: number, buf: ArrayBufferView, offset: number, length: number, flags: number): number;
+  write(fd: number, buf: ArrayBufferView, offset: number, length: number): number;
+  recvfrom(
+    fd: number, buf: ArrayBufferView, offset: number, length: number, flags: number,
+    addressOut: Uint8Array, resultOut: Int32Array,
+  ): number;
+  recv(fd: number, buf: ArrayBufferView, offset: number, length: number, flags: number): number;
+  read(fd: number, buf: ArrayBufferView, offset: number, length: number): number;
+  getsockname(fd: number): SocketAddress | number;
+  getpeername(fd: number): SocketAddress | number;
+
+  setsockopt(fd: number, level: number, name: number, value: number | boolean | ArrayBufferView): number;
+  getsockoptInt(fd: number, level: number, name: number, out: Int32Array): number;
+  getsockoptRaw(fd: number, level: number, name: number, buf: ArrayBufferView, offset: number, length: number): number;
+  setsockoptTimeval(fd: number, level: number, name: number, milliseconds: number): number;
+  getsockoptTimeval(fd: number, level: number, name: number): number;
+  fcntl(fd: number, cmd: number, arg: number): number;
+}
+
+function load(): NativeBinding {
+  const override = process.env.BSDSOCK_ADDON;
+  const file = override ? path.resolve(override) : path.join(__dirname, '..', 'build', 'Release', 'bsdsock.node');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file) as NativeBinding;
+  } catch (cause) {
+    throw new Error(
+      `bsdsock: cannot load the native addon ${file}; build it with 'npm run build:gyp' ` +
+        `(or 'npm run build:cmake')`,
+      { cause },
+    );
+  }
+}
+
+/** @internal */
+export const binding: NativeBinding = load();

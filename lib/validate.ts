@@ -1,0 +1,76 @@
+/**
+ * Argument checks made before any syscall, with Node-style errors. Native code checks again:
+ * these exist for the message, not for safety.
+ * @internal
+ * @module
+ */
+import { ArgumentRangeError, ArgumentTypeError } from './errors';
+
+const INT32_MAX = 2 ** 31 - 1;
+const INT32_MIN = -(2 ** 31);
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    return name ? `an instance of ${name}` : 'an object';
+  }
+  let shown = quote(value);
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return `type ${typeof value} (${shown})`;
+}
+
+function quote(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
+export function invalidType(name: string, expected: string, value: unknown): ArgumentTypeError {
+  return new ArgumentTypeError(
+    'ERR_INVALID_ARG_TYPE',
+    `The "${name}" argument must be ${expected}. Received ${describe(value)}`,
+  );
+}
+
+export function outOfRange(name: string, range: string, value: unknown): ArgumentRangeError {
+  return new ArgumentRangeError(
+    'ERR_OUT_OF_RANGE',
+    `The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`,
+  );
+}
+
+/** An integer in [min, max]. */
+export function checkInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
+  if (typeof value !== 'number') throw invalidType(name, 'of type number', value);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw outOfRange(name, `an integer >= ${min} and <= ${max}`, value);
+  }
+}
+
+export function checkInt32(value: unknown, name: string): asserts value is number {
+  checkInteger(value, name, INT32_MIN, INT32_MAX);
+}
+
+/** A descriptor number. Whether it is open is for the kernel to say (EBADF). */
+export function checkFd(fd: unknown): asserts fd is number {
+  checkInteger(fd, 'fd', 0, INT32_MAX);
+}
+
+export function checkBoolean(value: unknown, name: string): asserts value is boolean {
+  if (typeof value !== 'boolean') throw invalidType(name, 'of type boolean', value);
+}
+
+/** Memory the kernel reads from or writes into: a Buffer, TypedArray or DataView. */
+export function checkBuffer(value: unknown, name: string): asserts value is ArrayBufferView {
+  if (!ArrayBuffer.isView(value)) {
+    throw invalidType(name, 'an instance of Buffer, TypedArray or DataView', value);
+  }
+}
+
+/** A byte count that must fit in `buf`. Defaults to the whole buffer. */
+export function checkCount(value: unknown, name: string, buf: ArrayBufferView): number {
+  if (value === undefined) return buf.byteLength;
+  checkInteger(value, name, 0, buf.byteLength);
+  return value;
+}

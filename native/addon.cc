@@ -1,0 +1,66 @@
+// Registration only: every function lives in the file of its concern.
+#include "build_config.h"
+
+#include "address.h"
+#include "constants.h"
+#include "sockopt.h"
+#include "syscalls.h"
+
+namespace bsdsock {
+
+namespace {
+
+Napi::Object BuildInfo(Napi::Env env) {
+  Napi::Object info = Napi::Object::New(env);
+  info.Set("buildSystem", Napi::String::New(env, BSDSOCK_BUILD_SYSTEM));
+  info.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+#ifdef BSDSOCK_PORTABLE
+  info.Set("portable", Napi::Boolean::New(env, true));
+#else
+  info.Set("portable", Napi::Boolean::New(env, false));
+#endif
+  return info;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("buildInfo", BuildInfo(env));
+  exports.Set("constants", Constants(env));
+
+  exports.Set("encodeAddress", Napi::Function::New(env, EncodeAddress, "encodeAddress"));
+  exports.Set("decodeAddress", Napi::Function::New(env, DecodeAddressJs, "decodeAddress"));
+
+  exports.Set("socket", Napi::Function::New(env, Socket, "socket"));
+  exports.Set("socketpair", Napi::Function::New(env, Socketpair, "socketpair"));
+  exports.Set("close", Napi::Function::New(env, Close, "close"));
+  exports.Set("bind", Napi::Function::New(env, Bind, "bind"));
+  exports.Set("connect", Napi::Function::New(env, Connect, "connect"));
+  exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
+  exports.Set("accept", Napi::Function::New(env, Accept, "accept"));
+  exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
+  exports.Set("sendto", Napi::Function::New(env, Sendto, "sendto"));
+  exports.Set("send", Napi::Function::New(env, Send, "send"));
+  exports.Set("write", Napi::Function::New(env, Write, "write"));
+  exports.Set("recvfrom", Napi::Function::New(env, Recvfrom, "recvfrom"));
+  exports.Set("recv", Napi::Function::New(env, Recv, "recv"));
+  exports.Set("read", Napi::Function::New(env, Read, "read"));
+  exports.Set("getsockname", Napi::Function::New(env, Getsockname, "getsockname"));
+  exports.Set("getpeername", Napi::Function::New(env, Getpeername, "getpeername"));
+
+  exports.Set("setsockopt", Napi::Function::New(env, Setsockopt, "setsockopt"));
+  exports.Set("getsockoptInt", Napi::Function::New(env, GetsockoptInt, "getsockoptInt"));
+  exports.Set("getsockoptRaw", Napi::Function::New(env, GetsockoptRaw, "getsockoptRaw"));
+  exports.Set("setsockoptTimeval", Napi::Function::New(env, SetsockoptTimeval, "setsockoptTimeval"));
+  exports.Set("getsockoptTimeval", Napi::Function::New(env, GetsockoptTimeval, "getsockoptTimeval"));
+  exports.Set("fcntl", Napi::Function::New(env, Fcntl, "fcntl"));
+  return exports;
+}
+
+}  // namespace bsdsock
+
+static Napi::Object InitBsdsock(Napi::Env env, Napi::Object exports) {
+  return bsdsock::Init(env, exports);
+}
+
+NODE_API_MODULE(bsdsock, InitBsdsock)

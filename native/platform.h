@@ -1,0 +1,30 @@
+// Platform differences, in one place. Everything Linux-only is switched here, and the portable
+// build (BSDSOCK_PORTABLE) turns every Linux fast path off so that the code macOS runs is also
+// built and tested on Linux.
+#pragma once
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
+    defined(__OpenBSD__) || defined(__DragonFly__)
+// BSD sockaddrs carry their own length (sin_len, sin6_len, sun_len).
+#define BSDSOCK_HAVE_SA_LEN 1
+#endif
+
+#if defined(__linux__) && !defined(BSDSOCK_PORTABLE)
+// socket(), socketpair() and accept4() take SOCK_CLOEXEC, so there is no window in which a
+// concurrent fork+exec could inherit the descriptor.
+#define BSDSOCK_HAVE_SOCK_CLOEXEC 1
+#endif
+
+#if defined(MSG_NOSIGNAL)
+// Node ignores SIGPIPE, but a library must not depend on its host: stream sends pass
+// MSG_NOSIGNAL where it exists, and macOS sockets get SO_NOSIGPIPE instead.
+#define BSDSOCK_SEND_FLAGS MSG_NOSIGNAL
+#else
+#define BSDSOCK_SEND_FLAGS 0
+#endif

@@ -1,0 +1,13 @@
+// Each test file must end with exactly the descriptors it started with: a leaked socket (or
+// one closed twice by mistake) shows up here.
+import { openDescriptors } from '../helpers/descriptors';
+
+let before: string[];
+
+beforeAll(() => {
+  before = openDescriptors();
+});
+
+afterAll(() => {
+  expect(openDescriptors()).toEqual(before);
+});
