@@ -35,6 +35,8 @@
       },
       'conditions': [
         ['bsdsock_portable==1', { 'defines': ['BSDSOCK_PORTABLE'] }],
+        # macOS hides the RFC 3542 IPv6 options (IPV6_RECVPKTINFO, ...) without this.
+        ['OS=="mac"', { 'defines': ['__APPLE_USE_RFC_3542'] }],
       ],
     },
   ],

@@ -191,7 +191,22 @@ export function normalizeAddress(input: unknown): SocketAddress {
   }
 }
 
+/**
+ * Native code re-checks what it encodes and resolves IPv6 zones (`%eth0`) itself; its argument
+ * errors are re-thrown as this library's typed ones.
+ */
 function encodeNormalized(address: SocketAddress): Buffer {
+  try {
+    return encodeChecked(address);
+  } catch (err) {
+    // Duck-typed: the addon's errors may come from another realm (a vm context, jest).
+    const { code, name, message } = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+    if (typeof code !== 'string' || typeof message !== 'string') throw err;
+    throw name === 'RangeError' ? new ArgumentRangeError(code, message) : new ArgumentTypeError(code, message);
+  }
+}
+
+function encodeChecked(address: SocketAddress): Buffer {
   switch (address.family) {
     case 'AF_INET':
       return binding.encodeAddress(AF_INET, address.address, address.port, 0, 0);

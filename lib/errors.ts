@@ -112,7 +112,10 @@ export interface SocketErrorByCode {
   EPIPE: BrokenPipeError;
 }
 
-/** Any of the named socket errors: `switch (err.code)` narrows it to one class. */
+/**
+ * The union of the named socket error classes. `switch (err.code)` on a value of this type
+ * narrows `err` to one class; `isSocketError(err, 'ECONNREFUSED')` narrows a single code.
+ */
 export type KnownSocketError = SocketErrorByCode[keyof SocketErrorByCode];
 
 type SocketErrorClass = new (errno: number, syscall: string, address?: SocketAddress) => SocketError;

@@ -12,14 +12,17 @@ import {
   type AddressInput,
   type SocketAddress,
 } from './address';
-import { F_GETFL, F_SETFL, MSG_TRUNC, O_NONBLOCK, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO } from './constants';
+import { F_GETFD, F_GETFL, F_SETFD, F_SETFL, MSG_TRUNC, O_NONBLOCK, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO } from './constants';
 import { socketError } from './errors';
 import { binding } from './native';
-import { checkBoolean, checkBuffer, checkCount, checkFd, checkInt32, checkInteger } from './validate';
+import { checkBoolean, checkBuffer, checkCount, checkFd, checkInt32, checkInteger, outOfRange } from './validate';
 
 /** What {@link recvfrom} returns. */
 export interface RecvfromResult {
-  /** Bytes written into the buffer (0 for a zero-length datagram). */
+  /**
+   * Bytes written into the buffer (0 for a zero-length datagram). With the `MSG_TRUNC` flag
+   * (Linux) it is the datagram's real length, as in C, which may exceed the buffer.
+   */
   bytes: number;
   /** The sender's address. */
   from: SocketAddress;
@@ -132,25 +135,24 @@ export function shutdown(fd: number, how: number): void {
 /** `sendto(2)`: bytes sent. A zero-length buffer sends a zero-length datagram. */
 export function sendto(fd: number, buf: ArrayBufferView, flags: number, address: AddressInput): number {
   checkFd(fd);
-  checkBuffer(buf, 'buf');
+  const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
   const target = encoded(address);
-  return check(binding.sendto(fd, buf, 0, buf.byteLength, flags, target.bytes), 'sendto', target.address);
+  return check(binding.sendto(fd, buf, 0, size, flags, target.bytes), 'sendto', target.address);
 }
 
 /** `send(2)` on a connected socket: bytes sent. */
 export function send(fd: number, buf: ArrayBufferView, flags = 0): number {
   checkFd(fd);
-  checkBuffer(buf, 'buf');
+  const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
-  return check(binding.send(fd, buf, 0, buf.byteLength, flags), 'send');
+  return check(binding.send(fd, buf, 0, size, flags), 'send');
 }
 
 /** `write(2)`: the first `count` bytes of `buf` (all of it by default); bytes written. */
 export function write(fd: number, buf: ArrayBufferView, count?: number): number {
   checkFd(fd);
-  checkBuffer(buf, 'buf');
-  const length = checkCount(count, 'count', buf);
+  const length = checkCount(count, 'count', checkBuffer(buf, 'buf'));
   return check(binding.write(fd, buf, 0, length), 'write');
 }
 
@@ -160,9 +162,9 @@ export function write(fd: number, buf: ArrayBufferView, count?: number): number 
  */
 export function recvfrom(fd: number, buf: ArrayBufferView, flags = 0): RecvfromResult {
   checkFd(fd);
-  checkBuffer(buf, 'buf');
+  const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
-  const bytes = check(binding.recvfrom(fd, buf, 0, buf.byteLength, flags, decoder.scratch, resultOut), 'recvfrom');
+  const bytes = check(binding.recvfrom(fd, buf, 0, size, flags, decoder.scratch, resultOut), 'recvfrom');
   return {
     bytes,
     from: decoder.decode(resultOut[0]!),
@@ -173,16 +175,15 @@ export function recvfrom(fd: number, buf: ArrayBufferView, flags = 0): RecvfromR
 /** `recv(2)`: bytes received into `buf`. */
 export function recv(fd: number, buf: ArrayBufferView, flags = 0): number {
   checkFd(fd);
-  checkBuffer(buf, 'buf');
+  const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
-  return check(binding.recv(fd, buf, 0, buf.byteLength, flags), 'recv');
+  return check(binding.recv(fd, buf, 0, size, flags), 'recv');
 }
 
 /** `read(2)`: at most `count` bytes (the buffer's size by default). 0 on a stream means end of file. */
 export function read(fd: number, buf: ArrayBufferView, count?: number): number {
   checkFd(fd);
-  checkBuffer(buf, 'buf');
-  const length = checkCount(count, 'count', buf);
+  const length = checkCount(count, 'count', checkBuffer(buf, 'buf'));
   return check(binding.read(fd, buf, 0, length), 'read');
 }
 
@@ -213,12 +214,13 @@ export function setsockopt(fd: number, level: number, name: number, value: numbe
   checkInt32(level, 'level');
   checkInt32(name, 'name');
   if (ArrayBuffer.isView(value)) {
-    check(binding.setsockopt(fd, level, name, value), 'setsockopt');
-  } else if (typeof value === 'boolean') {
+    checkBuffer(value, 'value');
     check(binding.setsockopt(fd, level, name, value), 'setsockopt');
   } else if (isTimevalOption(level, name)) {
     checkInteger(value, 'value', 0, Number.MAX_SAFE_INTEGER);
     check(binding.setsockoptTimeval(fd, level, name, value), 'setsockopt');
+  } else if (typeof value === 'boolean') {
+    check(binding.setsockopt(fd, level, name, value), 'setsockopt');
   } else {
     checkInt32(value, 'value');
     check(binding.setsockopt(fd, level, name, value), 'setsockopt');
@@ -234,8 +236,8 @@ export function getsockopt(fd: number, level: number, name: number, buf?: ArrayB
   checkInt32(level, 'level');
   checkInt32(name, 'name');
   if (buf !== undefined) {
-    checkBuffer(buf, 'buf');
-    return check(binding.getsockoptRaw(fd, level, name, buf, 0, buf.byteLength), 'getsockopt');
+    const size = checkBuffer(buf, 'buf');
+    return check(binding.getsockoptRaw(fd, level, name, buf, 0, size), 'getsockopt');
   }
   if (isTimevalOption(level, name)) return check(binding.getsockoptTimeval(fd, level, name), 'getsockopt');
   check(binding.getsockoptInt(fd, level, name, intOut), 'getsockopt');
@@ -249,6 +251,9 @@ export function getsockopt(fd: number, level: number, name: number, buf?: ArrayB
 export function fcntl(fd: number, cmd: number, arg = 0): number {
   checkFd(fd);
   checkInt32(cmd, 'cmd');
+  if (cmd !== F_GETFD && cmd !== F_SETFD && cmd !== F_GETFL && cmd !== F_SETFL) {
+    throw outOfRange('cmd', 'F_GETFD, F_SETFD, F_GETFL or F_SETFL', cmd);
+  }
   checkInt32(arg, 'arg');
   return check(binding.fcntl(fd, cmd, arg), 'fcntl');
 }

@@ -61,16 +61,25 @@ export function checkBoolean(value: unknown, name: string): asserts value is boo
   if (typeof value !== 'boolean') throw invalidType(name, 'of type boolean', value);
 }
 
-/** Memory the kernel reads from or writes into: a Buffer, TypedArray or DataView. */
-export function checkBuffer(value: unknown, name: string): asserts value is ArrayBufferView {
+/**
+ * Memory the kernel reads from or writes into: a Buffer, TypedArray or DataView. Returns its
+ * size in bytes (a DataView over a detached or shrunk ArrayBuffer throws on `byteLength`: that
+ * is refused here rather than escaping as an uncoded error).
+ */
+export function checkBuffer(value: unknown, name: string): number {
   if (!ArrayBuffer.isView(value)) {
     throw invalidType(name, 'an instance of Buffer, TypedArray or DataView', value);
   }
+  try {
+    return value.byteLength;
+  } catch {
+    throw invalidType(name, 'a view of memory that is still attached', value);
+  }
 }
 
-/** A byte count that must fit in `buf`. Defaults to the whole buffer. */
-export function checkCount(value: unknown, name: string, buf: ArrayBufferView): number {
-  if (value === undefined) return buf.byteLength;
-  checkInteger(value, name, 0, buf.byteLength);
+/** A byte count that must fit in a buffer of `size` bytes. Defaults to the whole buffer. */
+export function checkCount(value: unknown, name: string, size: number): number {
+  if (value === undefined) return size;
+  checkInteger(value, name, 0, size);
   return value;
 }

@@ -94,9 +94,12 @@ bool IsBytes(Napi::Value value) {
 }
 
 ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  napi_env env = info.Env();
-  napi_value value = info[index];
-  Napi::Value v = info[index];
+  return BytesOf(info.Env(), info[index], name);
+}
+
+ByteSpan BytesOf(Napi::Env napi_env_, Napi::Value v, const char* name) {
+  napi_env env = napi_env_;
+  napi_value value = v;
   void* data = nullptr;
   size_t length = 0;
   if (v.IsTypedArray()) {
@@ -112,7 +115,7 @@ ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name
   } else if (v.IsArrayBuffer()) {
     NAPI_THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, value, &data, &length), ByteSpan{});
   } else {
-    ThrowTypeError(info.Env(), "ERR_INVALID_ARG_TYPE",
+    ThrowTypeError(napi_env_, "ERR_INVALID_ARG_TYPE",
                    std::string("The \"") + name +
                        "\" argument must be an instance of Buffer, TypedArray, DataView or ArrayBuffer");
   }

@@ -34,6 +34,7 @@ struct ByteSpan {
   size_t length;
 };
 bool IsBytes(Napi::Value value);
+ByteSpan BytesOf(Napi::Env env, Napi::Value value, const char* name);
 ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name);
 // Arguments (buffer, offset, length) starting at `index`: the part of the buffer to use,
 // checked to lie inside it.
