@@ -10,10 +10,12 @@
       'target_name': 'bsdsock',
       'sources': [
         'native/addon.cc',
+        'native/addon_data.cc',
         'native/address.cc',
         'native/args.cc',
         'native/constants.cc',
         'native/descriptor.cc',
+        'native/socket_handle.cc',
         'native/sockopt.cc',
         'native/syscalls.cc',
       ],

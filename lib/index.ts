@@ -9,6 +9,7 @@
 export * from './constants';
 export * from './errors';
 export * from './flat';
+export { AbortError, Socket, SocketClosedError, type Datagram, type ReceiveResult, type WaitOptions } from './socket';
 export { formatAddress } from './format';
 export {
   EncodedAddress,

@@ -10,10 +10,26 @@ import * as path from 'node:path';
 
 import type { SocketAddress } from './address';
 
+/** The event-loop side of one socket (native/socket_handle.h). */
+export interface NativeSocketHandle {
+  recv(id: number, buf: ArrayBufferView | undefined, offset: number, length: number, flags: number): boolean;
+  cancelRecv(id: number): boolean;
+  setInterest(readable: boolean, writable: boolean): void;
+  close(): void;
+  ref(): void;
+  unref(): void;
+  stats(): { wakeups: number; jsCalls: number; watching: boolean; pendingReceives: number };
+}
+
 /** The functions native/addon.cc registers. Results are values, or a negative errno. */
 export interface NativeBinding {
   readonly buildInfo: { buildSystem: 'node-gyp' | 'cmake-js'; napiVersion: number; portable: boolean };
   readonly constants: Readonly<Record<string, number>>;
+  readonly SocketHandle: new (
+    fd: number,
+    onRecv: (this: NativeSocketHandle, results: unknown[]) => void,
+    onReady: (this: NativeSocketHandle, events: number, error: number) => void,
+  ) => NativeSocketHandle;
 
   encodeAddress(family: number, hostOrPath: string, port: number, flowinfo: number, scopeId: number): Buffer;
   decodeAddress(bytes: Uint8Array, length: number): SocketAddress;

@@ -1,8 +1,10 @@
 // Registration only: every function lives in the file of its concern.
 #include "build_config.h"
 
+#include "addon_data.h"
 #include "address.h"
 #include "constants.h"
+#include "socket_handle.h"
 #include "sockopt.h"
 #include "syscalls.h"
 
@@ -25,7 +27,9 @@ Napi::Object BuildInfo(Napi::Env env) {
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  AddonData::Install(env);
   exports.Set("buildInfo", BuildInfo(env));
+  exports.Set("SocketHandle", SocketHandle::Define(env));
   exports.Set("constants", Constants(env));
 
   exports.Set("encodeAddress", Napi::Function::New(env, EncodeAddress, "encodeAddress"));

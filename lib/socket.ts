@@ -1,0 +1,570 @@
+/**
+ * The event-loop layer: a {@link Socket} owns one non-blocking descriptor and performs the
+ * same syscalls as the flat API without ever blocking the thread. I/O methods return promises;
+ * readiness comes from a libuv poll watcher on the loop of the calling thread (main or worker),
+ * started only while an operation waits. When the socket is readable the native side drains
+ * the pending receives itself (non-blocking `recvmsg` until `EAGAIN`, at most 32 a wake-up)
+ * and hands JavaScript all results of one wake-up at once.
+ * @module
+ */
+import * as os from 'node:os';
+
+import { AddressDecoder, sockaddr, type AddressInput, type EncodedAddress, type SocketAddress } from './address';
+import { F_GETFD, F_SETFD, FD_CLOEXEC, MSG_TRUNC, SOL_SOCKET, SO_ERROR } from './constants';
+import { ArgumentTypeError, socketError } from './errors';
+import * as flat from './flat';
+import { binding, type NativeSocketHandle } from './native';
+import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType } from './validate';
+
+/** A datagram received without a caller buffer: `data` is exactly its size. */
+export interface Datagram {
+  data: Buffer;
+  from: SocketAddress;
+  /** True when the datagram was longer than 65536 bytes (AF_UNIX) and its tail was lost. */
+  truncated: boolean;
+}
+
+/** A datagram received into the caller's buffer. */
+export interface ReceiveResult {
+  bytes: number;
+  from: SocketAddress;
+  truncated: boolean;
+}
+
+/** What a waiting operation accepts. */
+export interface WaitOptions {
+  /** Abort the wait: the promise rejects with an {@link AbortError}; the socket stays usable. */
+  signal?: AbortSignal;
+  /** Give up after this many milliseconds: the promise rejects with a `TimedOutError` (ETIMEDOUT). */
+  timeout?: number;
+}
+
+/** An operation on a closed socket, or pending when it was closed. */
+export class SocketClosedError extends Error {
+  readonly code = 'ERR_SOCKET_CLOSED';
+  constructor(operation: string) {
+    super(`${operation}: the socket is closed`);
+    this.name = 'SocketClosedError';
+  }
+}
+
+/** A wait ended by its AbortSignal. `cause` is the signal's reason. */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(operation: string, cause: unknown) {
+    super(`${operation}: the operation was aborted`, { cause });
+    this.name = 'AbortError';
+  }
+}
+
+// What the native watcher reports to onReady (native/socket_handle.cc).
+const kReadable = 1;
+const kWritable = 2;
+const { EAGAIN, EALREADY, EFAULT, EINPROGRESS, ENOBUFS, ETIMEDOUT, EWOULDBLOCK } = os.constants.errno;
+
+function wouldBlock(errno: number): boolean {
+  return errno === EAGAIN || errno === EWOULDBLOCK;
+}
+
+type ReceiveKind = 'recvfrom' | 'recv';
+
+interface PendingReceive {
+  kind: ReceiveKind;
+  /** The caller's buffer, or undefined for a Buffer of the datagram's size. */
+  ownBuffer: boolean;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  cleanup(): void;
+}
+
+interface PendingSend {
+  syscall: 'sendto' | 'send';
+  buf: ArrayBufferView;
+  length: number;
+  flags: number;
+  target: EncodedAddress | undefined;
+  resolve(bytes: number): void;
+  reject(error: Error): void;
+}
+
+interface PendingAccept {
+  resolve(value: { socket: Socket; from: SocketAddress }): void;
+  reject(error: Error): void;
+  cleanup(): void;
+}
+
+// The native handle calls these with `this` set to itself; the owner is found through a
+// WeakMap so that the callbacks hold no socket alive (a socket that becomes garbage while idle
+// is collected, and the handle's finalizer closes its descriptor).
+const owners = new WeakMap<NativeSocketHandle, Socket>();
+
+function onRecv(this: NativeSocketHandle, results: unknown[]): void {
+  owners.get(this)?.[kDeliver](results);
+}
+
+function onReady(this: NativeSocketHandle, events: number, error: number): void {
+  owners.get(this)?.[kReady](events, error);
+}
+
+const kDeliver = Symbol('deliver');
+const kReady = Symbol('ready');
+
+// Per module instance (so per thread): receives without a caller buffer that complete at once
+// go through this scratch space, then into a Buffer of the datagram's size.
+const SCRATCH_SIZE = 65536;
+let scratch: Buffer | undefined;
+const decoder = new AddressDecoder();
+const resultOut = new Int32Array(2);
+
+/**
+ * A socket whose I/O never blocks the thread.
+ *
+ * ```ts
+ * await using server = new Socket(AF_INET, SOCK_DGRAM);
+ * server.bind({ family: 'AF_INET', address: '127.0.0.1', port: 9000 });
+ * for await (const { data, from } of server) await server.sendto(data, from);
+ * ```
+ */
+export class Socket implements AsyncIterable<Datagram> {
+  #fd: number;
+  #handle: NativeSocketHandle | null;
+  #nextId = 1;
+  readonly #receives = new Map<number, PendingReceive>();
+  readonly #sends: PendingSend[] = [];
+  readonly #accepts: PendingAccept[] = [];
+  #connecting: { resolve(): void; reject(error: Error): void; target: EncodedAddress } | undefined;
+
+  /** `socket(domain, type, protocol)`: a new non-blocking, close-on-exec socket. */
+  constructor(domain: number, type: number, protocol?: number);
+  /** @internal */
+  constructor(domain: number, type: number, protocol: number, adoptFd: number);
+  constructor(domain: number, type: number, protocol = 0, adoptFd?: number) {
+    const fd = adoptFd ?? flat.socket(domain, type, protocol);
+    try {
+      flat.setNonBlocking(fd, true);
+      if (adoptFd !== undefined) flat.fcntl(fd, F_SETFD, flat.fcntl(fd, F_GETFD) | FD_CLOEXEC);
+      this.#handle = new binding.SocketHandle(fd, onRecv, onReady);
+    } catch (err) {
+      if (adoptFd === undefined) flat.close(fd);
+      throw err;
+    }
+    this.#fd = fd;
+    owners.set(this.#handle, this);
+  }
+
+  /**
+   * Adopt an existing descriptor (from the flat API, or inherited): the socket now owns it,
+   * makes it non-blocking and close-on-exec, and closes it when closed.
+   */
+  static from(fd: number): Socket {
+    checkFd(fd);
+    return new Socket(0, 0, 0, fd);
+  }
+
+  /** The descriptor, for the flat API; -1 once closed. Do not close it behind the socket's back. */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#handle === null;
+  }
+
+  #open(operation: string): number {
+    if (this.#handle === null) throw new SocketClosedError(operation);
+    return this.#fd;
+  }
+
+  // A promise-returning method never throws: a bad argument or a closed socket rejects.
+  #rejected<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return run();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  // --- calls that never wait -------------------------------------------------------------
+
+  /** `bind(2)`. */
+  bind(address: AddressInput): void {
+    flat.bind(this.#open('bind'), address);
+  }
+
+  /** `listen(2)`. */
+  listen(backlog = 511): void {
+    flat.listen(this.#open('listen'), backlog);
+  }
+
+  /** `getsockname(2)`. */
+  getsockname(): SocketAddress {
+    return flat.getsockname(this.#open('getsockname'));
+  }
+
+  /** `getpeername(2)`. */
+  getpeername(): SocketAddress {
+    return flat.getpeername(this.#open('getpeername'));
+  }
+
+  /** `setsockopt(2)`, as {@link flat.setsockopt}. */
+  setsockopt(level: number, name: number, value: number | boolean | ArrayBufferView): void {
+    flat.setsockopt(this.#open('setsockopt'), level, name, value);
+  }
+
+  /** `getsockopt(2)`, as {@link flat.getsockopt}. */
+  getsockopt(level: number, name: number, buf?: ArrayBufferView): number {
+    return flat.getsockopt(this.#open('getsockopt'), level, name, buf);
+  }
+
+  /** `shutdown(2)`. */
+  shutdown(how: number): void {
+    flat.shutdown(this.#open('shutdown'), how);
+  }
+
+  /** `connect(fd, { family: 'AF_UNSPEC' })`: dissolve a UDP association. */
+  disconnect(): void {
+    flat.connect(this.#open('disconnect'), { family: 'AF_UNSPEC' });
+  }
+
+  // --- calls that may wait -------------------------------------------------------------
+
+  /**
+   * `connect(2)`. A UDP connect completes at once (and may be repeated to retarget); a TCP
+   * connect resolves when the handshake is done, or rejects with its error.
+   */
+  connect(address: AddressInput): Promise<void> {
+    return this.#rejected(() => {
+      const fd = this.#open('connect');
+      if (this.#connecting) throw socketError(EALREADY, 'connect');
+      const target = sockaddr(address);
+      const result = binding.connect(fd, target.bytes);
+      if (result === 0) return Promise.resolve();
+      if (-result !== EINPROGRESS) return Promise.reject(socketError(-result, 'connect', target.address));
+      return new Promise<void>((resolve, reject) => {
+        this.#connecting = { resolve, reject, target };
+        this.#updateInterest();
+      });
+    });
+  }
+
+  /**
+   * Receive one datagram. Without a buffer it resolves to `{ data, from, truncated }` with
+   * `data` exactly the datagram's size; with one, the datagram is written into it and it
+   * resolves to `{ bytes, from, truncated }`. Receives complete in the order they were made.
+   */
+  recvfrom(options?: WaitOptions): Promise<Datagram>;
+  recvfrom(buf: ArrayBufferView, options?: WaitOptions): Promise<ReceiveResult>;
+  recvfrom(bufOrOptions?: ArrayBufferView | WaitOptions, options?: WaitOptions): Promise<Datagram | ReceiveResult> {
+    return this.#receive('recvfrom', bufOrOptions, options) as Promise<Datagram | ReceiveResult>;
+  }
+
+  /** Receive on a connected socket: a Buffer of the datagram's size, or bytes written into `buf`. */
+  recv(options?: WaitOptions): Promise<Buffer>;
+  recv(buf: ArrayBufferView, options?: WaitOptions): Promise<number>;
+  recv(bufOrOptions?: ArrayBufferView | WaitOptions, options?: WaitOptions): Promise<Buffer | number> {
+    return this.#receive('recv', bufOrOptions, options) as Promise<Buffer | number>;
+  }
+
+  #receive(kind: ReceiveKind, bufOrOptions: ArrayBufferView | WaitOptions | undefined, maybeOptions: WaitOptions | undefined): Promise<unknown> {
+    return this.#rejected(() => {
+      const fd = this.#open(kind);
+      const buf = ArrayBuffer.isView(bufOrOptions) ? bufOrOptions : undefined;
+      const options = buf ? maybeOptions : (bufOrOptions as WaitOptions | undefined);
+      const size = buf ? checkBuffer(buf, 'buf') : 0;
+      checkWaitOptions(options);
+      if (options?.signal?.aborted) throw new AbortError(kind, options.signal.reason);
+
+      // Nothing queued before it: try at once (the datagram may already be there).
+      if (this.#receives.size === 0) {
+        const space = buf ? undefined : (scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE));
+        const result = binding.recvfrom(fd, buf ?? space!, 0, buf ? size : SCRATCH_SIZE, 0, decoder.scratch, resultOut);
+        if (result >= 0) {
+          const data = space ? Buffer.from(space.subarray(0, Math.min(result, SCRATCH_SIZE))) : undefined;
+          const truncated = (resultOut[1]! & MSG_TRUNC) !== 0;
+          return Promise.resolve(this.#completed(kind, buf === undefined, result, decoder.decode(resultOut[0]!), truncated, data));
+        }
+        if (!wouldBlock(-result)) return Promise.reject(socketError(-result, kind));
+      }
+
+      const id = this.#nextId++;
+      if (this.#nextId > 0xffffffff) this.#nextId = 1;
+      return new Promise((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const signal = options?.signal;
+        const onAbort = (): void => this.#cancelReceive(id, new AbortError(kind, signal!.reason));
+        const cleanup = (): void => {
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        };
+        this.#receives.set(id, { kind, ownBuffer: buf === undefined, resolve, reject, cleanup });
+        if (options?.timeout !== undefined) {
+          timer = setTimeout(() => this.#cancelReceive(id, socketError(ETIMEDOUT, kind)), options.timeout);
+          timer.unref(); // the watcher, not the timer, keeps the process alive (ref/unref)
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.#handle!.recv(id, buf, 0, size, 0);
+      });
+    });
+  }
+
+  #completed(kind: ReceiveKind, ownBuffer: boolean, bytes: number, from: SocketAddress, truncated: boolean, data: Buffer | undefined): unknown {
+    if (kind === 'recv') return ownBuffer ? data : bytes;
+    return ownBuffer ? { data, from, truncated } : { bytes, from, truncated };
+  }
+
+  #cancelReceive(id: number, error: Error): void {
+    const pending = this.#receives.get(id);
+    if (!pending) return;
+    this.#receives.delete(id);
+    pending.cleanup();
+    this.#handle?.cancelRecv(id);
+    pending.reject(error);
+  }
+
+  /** @internal Results of one wake-up: [id, bytes or -errno, from, truncated, buffer] ... */
+  [kDeliver](results: unknown[]): void {
+    for (let i = 0; i < results.length; i += 5) {
+      const id = results[i] as number;
+      const pending = this.#receives.get(id);
+      if (!pending) continue;
+      this.#receives.delete(id);
+      pending.cleanup();
+      const bytes = results[i + 1] as number;
+      if (bytes < 0) {
+        pending.reject(
+          -bytes === EFAULT
+            ? new ArgumentTypeError('ERR_INVALID_STATE', `${pending.kind}: the buffer was detached or shrunk while the receive waited`)
+            : socketError(-bytes, pending.kind),
+        );
+        continue;
+      }
+      pending.resolve(this.#completed(pending.kind, pending.ownBuffer, bytes, results[i + 2] as SocketAddress, results[i + 3] as boolean, results[i + 4] as Buffer | undefined));
+    }
+  }
+
+  /**
+   * `sendto(2)`: resolves to the bytes sent. When the send buffer is full (EAGAIN/ENOBUFS) the
+   * datagram waits for room, in order; it is never dropped by the library.
+   */
+  sendto(buf: ArrayBufferView, address: AddressInput, flags = 0): Promise<number> {
+    return this.#rejected(() => this.#send('sendto', buf, flags, sockaddr(address)));
+  }
+
+  /** `send(2)` on a connected socket. */
+  send(buf: ArrayBufferView, flags = 0): Promise<number> {
+    return this.#rejected(() => this.#send('send', buf, flags, undefined));
+  }
+
+  #send(syscall: 'sendto' | 'send', buf: ArrayBufferView, flags: number, target: EncodedAddress | undefined): Promise<number> {
+    const fd = this.#open(syscall);
+    const length = checkBuffer(buf, 'buf');
+    checkInt32(flags, 'flags');
+    if (this.#sends.length === 0) {
+      const result = this.#trySend(fd, buf, length, flags, target);
+      if (result >= 0) return Promise.resolve(result);
+      if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, syscall, target?.address));
+    }
+    return new Promise<number>((resolve, reject) => {
+      this.#sends.push({ syscall, buf, length, flags, target, resolve, reject });
+      this.#updateInterest();
+    });
+  }
+
+  #trySend(fd: number, buf: ArrayBufferView, length: number, flags: number, target: EncodedAddress | undefined): number {
+    return target ? binding.sendto(fd, buf, 0, length, flags, target.bytes) : binding.send(fd, buf, 0, length, flags);
+  }
+
+  /** `accept(2)`: the next connection, as a Socket of its own, and the peer's address. */
+  accept(options?: WaitOptions): Promise<{ socket: Socket; from: SocketAddress }> {
+    return this.#rejected(() => {
+      const fd = this.#open('accept');
+      checkWaitOptions(options);
+      if (options?.signal?.aborted) throw new AbortError('accept', options.signal.reason);
+      if (this.#accepts.length === 0) {
+        const result = binding.accept(fd);
+        if (typeof result !== 'number') return Promise.resolve({ socket: Socket.from(result[0]), from: result[1] });
+        if (!wouldBlock(-result)) return Promise.reject(socketError(-result, 'accept'));
+      }
+      return new Promise((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const signal = options?.signal;
+        const entry: PendingAccept = {
+          resolve,
+          reject,
+          cleanup: () => {
+            if (timer) clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+          },
+        };
+        const cancel = (error: Error): void => {
+          const index = this.#accepts.indexOf(entry);
+          if (index < 0) return;
+          this.#accepts.splice(index, 1);
+          entry.cleanup();
+          this.#updateInterest();
+          reject(error);
+        };
+        const onAbort = (): void => cancel(new AbortError('accept', signal!.reason));
+        if (options?.timeout !== undefined) {
+          timer = setTimeout(() => cancel(socketError(ETIMEDOUT, 'accept')), options.timeout);
+          timer.unref();
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.#accepts.push(entry);
+        this.#updateInterest();
+      });
+    });
+  }
+
+  /** @internal Readiness for what JavaScript drives: sends, accepts, a TCP connect. */
+  [kReady](events: number, error: number): void {
+    if (error !== 0) this.#failHead(error);
+    if (events & kWritable) {
+      this.#finishConnect();
+      this.#flushSends();
+    }
+    if (events & kReadable) this.#acceptReady();
+    this.#updateInterest();
+  }
+
+  // A socket error reported by POLLERR belongs to the operation that waits on it.
+  #failHead(errno: number): void {
+    if (this.#connecting) {
+      const { reject, target } = this.#connecting;
+      this.#connecting = undefined;
+      reject(socketError(errno, 'connect', target.address));
+    } else if (this.#sends.length > 0) {
+      const send = this.#sends.shift()!;
+      send.reject(socketError(errno, send.syscall, send.target?.address));
+    } else if (this.#accepts.length > 0) {
+      const accept = this.#accepts.shift()!;
+      accept.cleanup();
+      accept.reject(socketError(errno, 'accept'));
+    }
+  }
+
+  #finishConnect(): void {
+    if (!this.#connecting || this.#handle === null) return;
+    const { resolve, reject, target } = this.#connecting;
+    this.#connecting = undefined;
+    const error = flat.getsockopt(this.#fd, SOL_SOCKET, SO_ERROR);
+    if (error !== 0) {
+      reject(socketError(error, 'connect', target.address));
+      return;
+    }
+    // Linux keeps a non-blocking socket in its "connecting" state until connect() is called
+    // again (which then answers 0): do it now, so that a later connect() fails with EISCONN
+    // exactly as after a blocking connect.
+    binding.connect(this.#fd, target.bytes);
+    resolve();
+  }
+
+  #flushSends(): void {
+    while (this.#sends.length > 0 && this.#handle !== null) {
+      const send = this.#sends[0]!;
+      const result = this.#trySend(this.#fd, send.buf, send.length, send.flags, send.target);
+      if (result < 0 && (wouldBlock(-result) || -result === ENOBUFS)) return; // wait for more room
+      this.#sends.shift();
+      if (result >= 0) send.resolve(result);
+      else send.reject(socketError(-result, send.syscall, send.target?.address));
+    }
+  }
+
+  #acceptReady(): void {
+    while (this.#accepts.length > 0 && this.#handle !== null) {
+      const result = binding.accept(this.#fd);
+      if (typeof result === 'number' && wouldBlock(-result)) return;
+      const entry = this.#accepts.shift()!;
+      entry.cleanup();
+      if (typeof result === 'number') entry.reject(socketError(-result, 'accept'));
+      else entry.resolve({ socket: Socket.from(result[0]), from: result[1] });
+    }
+  }
+
+  #updateInterest(): void {
+    this.#handle?.setInterest(this.#accepts.length > 0, this.#sends.length > 0 || this.#connecting !== undefined);
+  }
+
+  /**
+   * Datagrams as they arrive, until the socket is closed. Breaking out of the loop leaves the
+   * socket open.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Datagram, void, undefined> {
+    for (;;) {
+      let datagram: Datagram;
+      try {
+        datagram = await this.recvfrom();
+      } catch (err) {
+        if (err instanceof SocketClosedError) return;
+        throw err;
+      }
+      yield datagram;
+    }
+  }
+
+  /** Let a pending receive keep the process alive (the default, as `node:dgram`). */
+  ref(): this {
+    this.#handle?.ref();
+    return this;
+  }
+
+  /** Let the process exit even while a receive waits. */
+  unref(): this {
+    this.#handle?.unref();
+    return this;
+  }
+
+  /** Native counters: wake-ups of the watcher and calls into JavaScript. */
+  stats(): { wakeups: number; jsCalls: number; watching: boolean; pendingReceives: number } {
+    return this.#handle?.stats() ?? { wakeups: 0, jsCalls: 0, watching: false, pendingReceives: 0 };
+  }
+
+  /**
+   * Close the socket. Idempotent. Operations still pending reject with
+   * {@link SocketClosedError}; the descriptor number is forgotten, never touched again.
+   */
+  close(): void {
+    const handle = this.#handle;
+    if (handle === null) return;
+    this.#handle = null;
+    this.#fd = -1;
+    handle.close();
+    const error = (operation: string): SocketClosedError => new SocketClosedError(operation);
+    for (const [, pending] of this.#receives) {
+      pending.cleanup();
+      pending.reject(error(pending.kind));
+    }
+    this.#receives.clear();
+    for (const send of this.#sends.splice(0)) send.reject(error(send.syscall));
+    for (const accept of this.#accepts.splice(0)) {
+      accept.cleanup();
+      accept.reject(error('accept'));
+    }
+    if (this.#connecting) {
+      this.#connecting.reject(error('connect'));
+      this.#connecting = undefined;
+    }
+  }
+
+  /** `using socket = new Socket(...)` closes it at the end of the block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using socket = new Socket(...)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+}
+
+function checkWaitOptions(options: WaitOptions | undefined): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options);
+  if (options.timeout !== undefined) checkInteger(options.timeout, 'options.timeout', 0, 2 ** 31 - 1);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw invalidType('options.signal', 'an AbortSignal', options.signal);
+  }
+}
+

@@ -1,0 +1,323 @@
+#include "socket_handle.h"
+
+#include <cstring>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "addon_data.h"
+#include "address.h"
+#include "args.h"
+#include "descriptor.h"
+#include "syscall.h"
+
+namespace bsdsock {
+
+namespace {
+
+// A flood must not starve timers and other handles: libuv's own UDP reads at most 32
+// datagrams per wake-up (src/unix/udp.c).
+constexpr int kMaxReceivesPerWakeup = 32;
+// Room for the largest UDP datagram (IPv6: 65527 bytes of payload) when the caller gave no
+// buffer; a longer AF_UNIX datagram is reported truncated.
+constexpr size_t kScratchSize = 65536;
+
+// What JavaScript learns from onReady(events, error).
+constexpr int kReadable = 1;
+constexpr int kWritable = 2;
+
+}  // namespace
+
+Napi::Function SocketHandle::Define(Napi::Env env) {
+  return DefineClass(env, "SocketHandle",
+                     {
+                         InstanceMethod<&SocketHandle::Recv>("recv"),
+                         InstanceMethod<&SocketHandle::CancelRecv>("cancelRecv"),
+                         InstanceMethod<&SocketHandle::SetInterest>("setInterest"),
+                         InstanceMethod<&SocketHandle::Close>("close"),
+                         InstanceMethod<&SocketHandle::Ref>("ref"),
+                         InstanceMethod<&SocketHandle::Unref>("unref"),
+                         InstanceMethod<&SocketHandle::Stats>("stats"),
+                     });
+}
+
+SocketHandle::SocketHandle(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<SocketHandle>(info), fd_(ArgFd(info, 0)), addon_(AddonData::From(info.Env())) {
+  Napi::Env env = info.Env();
+  if (!info[1].IsFunction() || !info[2].IsFunction()) {
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "SocketHandle needs onRecv and onReady functions");
+  }
+  uv_loop_t* loop = nullptr;
+  // The loop of this environment: a worker's own loop in a worker, never uv_default_loop().
+  NAPI_THROW_IF_FAILED_VOID(env, napi_get_uv_event_loop(env, &loop));
+  poll_ = new uv_poll_t;
+  int status = uv_poll_init_socket(loop, poll_, fd_);
+  if (status != 0) {
+    // The descriptor stays the caller's to close.
+    delete poll_;
+    poll_ = nullptr;
+    closed_ = true;
+    Napi::Error error = Napi::Error::New(env, std::string("uv_poll_init: ") + uv_strerror(status));
+    error.Set("errno", Napi::Number::New(env, -status));
+    error.Set("syscall", Napi::String::New(env, "uv_poll_init"));
+    throw error;
+  }
+  poll_->data = this;
+  on_recv_ = Napi::Persistent(info[1].As<Napi::Function>());
+  on_ready_ = Napi::Persistent(info[2].As<Napi::Function>());
+  addon_->open_handles.insert(this);
+}
+
+SocketHandle::~SocketHandle() {
+  // Finalized while open (the socket became garbage): close it, exactly once. A handle that is
+  // watching holds a strong reference to itself, so only an idle one can get here.
+  watching_ = false;
+  CloseNow();
+}
+
+void SocketHandle::CloseNow() {
+  if (closed_) return;
+  closed_ = true;
+  receives_.clear();
+  if (watching_) {
+    watching_ = false;
+    ObjectWrap::Unref();
+  }
+  poll_->data = addon_;
+  addon_->closing_handles++;
+  uv_close(reinterpret_cast<uv_handle_t*>(poll_), OnClosed);
+  poll_ = nullptr;
+  CloseDescriptor(fd_);
+  fd_ = -1;
+  addon_->open_handles.erase(this);
+}
+
+void SocketHandle::OnClosed(uv_handle_t* handle) {
+  auto* addon = static_cast<AddonData*>(handle->data);
+  delete reinterpret_cast<uv_poll_t*>(handle);
+  addon->HandleClosed();
+}
+
+// recv(id, buffer | undefined, offset, length, flags) -> false when the handle is closed.
+Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t id = static_cast<uint32_t>(ArgInteger(info, 0, "id", 0, UINT32_MAX));
+  PendingRecv request{id, Napi::Reference<Napi::Value>(), 0, 0, 0};
+  if (!info[1].IsUndefined()) {
+    // Checked now for the caller's sake, and again when the kernel writes into it: the memory
+    // may be detached or shrunk in between.
+    ArgByteRange(info, 1, "buffer");
+    request.buffer = Napi::Persistent(info[1]);
+    request.offset = static_cast<size_t>(ArgInteger(info, 2, "offset", 0, INT32_MAX));
+    request.length = static_cast<size_t>(ArgInteger(info, 3, "length", 0, INT32_MAX));
+  }
+  request.flags = ArgInt32(info, 4, "flags");
+  if (closed_) return Napi::Boolean::New(env, false);
+  receives_.push_back(std::move(request));
+  UpdateWatcher();
+  return Napi::Boolean::New(env, true);
+}
+
+// cancelRecv(id) -> whether the request was still pending (an abort or a timeout).
+Napi::Value SocketHandle::CancelRecv(const Napi::CallbackInfo& info) {
+  uint32_t id = static_cast<uint32_t>(ArgInteger(info, 0, "id", 0, UINT32_MAX));
+  for (auto it = receives_.begin(); it != receives_.end(); ++it) {
+    if (it->id == id) {
+      receives_.erase(it);
+      UpdateWatcher();
+      return Napi::Boolean::New(info.Env(), true);
+    }
+  }
+  return Napi::Boolean::New(info.Env(), false);
+}
+
+// setInterest(readable, writable): readiness JavaScript wants to hear of (accept, sends
+// waiting for room, a TCP connect in progress).
+Napi::Value SocketHandle::SetInterest(const Napi::CallbackInfo& info) {
+  js_readable_ = ArgBool(info, 0, "readable");
+  js_writable_ = ArgBool(info, 1, "writable");
+  if (!closed_) UpdateWatcher();
+  return info.Env().Undefined();
+}
+
+Napi::Value SocketHandle::Close(const Napi::CallbackInfo& info) {
+  CloseNow();
+  return info.Env().Undefined();
+}
+
+Napi::Value SocketHandle::Ref(const Napi::CallbackInfo& info) {
+  referenced_loop_ = true;
+  if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+  return info.Env().Undefined();
+}
+
+Napi::Value SocketHandle::Unref(const Napi::CallbackInfo& info) {
+  referenced_loop_ = false;
+  if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  return info.Env().Undefined();
+}
+
+Napi::Value SocketHandle::Stats(const Napi::CallbackInfo& info) {
+  Napi::Object stats = Napi::Object::New(info.Env());
+  stats.Set("wakeups", Napi::Number::New(info.Env(), wakeups_));
+  stats.Set("jsCalls", Napi::Number::New(info.Env(), js_calls_));
+  stats.Set("watching", Napi::Boolean::New(info.Env(), watching_));
+  stats.Set("pendingReceives", Napi::Number::New(info.Env(), static_cast<double>(receives_.size())));
+  return stats;
+}
+
+void SocketHandle::UpdateWatcher() {
+  if (closed_) return;
+  int events = 0;
+  if (!receives_.empty() || js_readable_) events |= UV_READABLE;
+  if (js_writable_) events |= UV_WRITABLE;
+  if (events == 0) {
+    if (watching_) {
+      uv_poll_stop(poll_);
+      watching_ = false;
+      ObjectWrap::Unref();  // idle: the object may be collected (and its finalizer closes it)
+    }
+    return;
+  }
+  // Started again even when the events are unchanged: after POLLERR libuv has stopped the
+  // watcher on its own (see OnPoll).
+  uv_poll_start(poll_, events, OnPoll);
+  watched_events_ = events;
+  if (!watching_) {
+    watching_ = true;
+    ObjectWrap::Ref();  // something waits: keep the object (and its callbacks) alive
+  }
+}
+
+void SocketHandle::OnPoll(uv_poll_t* poll, int status, int events) {
+  auto* self = static_cast<SocketHandle*>(poll->data);
+  if (self == nullptr || self->closed_) return;
+  Napi::Env env = self->Env();
+  Napi::HandleScope scope(env);
+  try {
+    self->HandlePoll(status, events);
+  } catch (const Napi::Error&) {
+    // JavaScript could not run (the environment is being torn down): nothing to report to.
+  }
+}
+
+void SocketHandle::HandlePoll(int status, int events) {
+  Napi::Env env = Env();
+  wakeups_++;
+  int error = 0;
+  if (status < 0) {
+    // libuv saw POLLERR without POLLIN/POLLOUT (a pending socket error, such as the
+    // ECONNREFUSED of an ICMP port unreachable), reported UV_EBADF and stopped the watcher.
+    // The socket is fine: read the real error (which clears it), report it, and poll again.
+    socklen_t length = sizeof error;
+    if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length) == -1) error = errno;
+    events = UV_READABLE | UV_WRITABLE;
+  }
+  if ((events & UV_READABLE) && !receives_.empty()) {
+    DrainReceives(env, error);
+    error = 0;
+    if (closed_) return;
+  }
+  int ready = 0;
+  if (js_readable_ && (events & UV_READABLE)) ready |= kReadable;
+  if (js_writable_ && (events & UV_WRITABLE)) ready |= kWritable;
+  if (ready != 0 || (error != 0 && (js_readable_ || js_writable_))) {
+    CallIntoJs(on_ready_, {Napi::Number::New(env, ready), Napi::Number::New(env, error)});
+    if (closed_) return;
+  }
+  UpdateWatcher();
+}
+
+Napi::Value SocketHandle::SenderAddress(Napi::Env env, const sockaddr_storage& from, socklen_t length) {
+  if (!last_from_object_.IsEmpty() && length == last_from_length_ &&
+      std::memcmp(&from, &last_from_, length) == 0) {
+    return last_from_object_.Value();
+  }
+  Napi::Object decoded = DecodeAddress(env, from, length);
+  decoded.Freeze();
+  std::memcpy(&last_from_, &from, length);
+  last_from_length_ = length;
+  last_from_object_ = Napi::Persistent(decoded);
+  return decoded;
+}
+
+void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
+  // Results go to JavaScript in one call: [id, bytes or -errno, from, truncated, buffer]...
+  Napi::Array results = Napi::Array::New(env);
+  uint32_t n = 0;
+  auto push = [&](uint32_t id, double bytes, Napi::Value from, bool truncated, Napi::Value buffer) {
+    results.Set(n++, Napi::Number::New(env, id));
+    results.Set(n++, Napi::Number::New(env, bytes));
+    results.Set(n++, from);
+    results.Set(n++, Napi::Boolean::New(env, truncated));
+    results.Set(n++, buffer);
+  };
+  if (pending_error != 0) {
+    push(receives_.front().id, -pending_error, env.Undefined(), false, env.Undefined());
+    receives_.pop_front();
+  }
+  for (int count = 0; count < kMaxReceivesPerWakeup && !receives_.empty(); count++) {
+    PendingRecv& request = receives_.front();
+    uint8_t* data;
+    size_t length;
+    bool own_buffer = request.buffer.IsEmpty();
+    if (own_buffer) {
+      if (!scratch_) scratch_.reset(new uint8_t[kScratchSize]);
+      data = scratch_.get();
+      length = kScratchSize;
+    } else {
+      ByteSpan bytes = BytesOf(env, request.buffer.Value(), "buffer");
+      if (request.offset + request.length > bytes.length) {
+        // Detached or shrunk since it was queued: never write outside what exists now.
+        push(request.id, -EFAULT, env.Undefined(), false, env.Undefined());
+        receives_.pop_front();
+        continue;
+      }
+      data = bytes.data == nullptr ? nullptr : bytes.data + request.offset;
+      length = request.length;
+    }
+    sockaddr_storage from;
+    iovec iov{data, length};
+    msghdr message;
+    std::memset(&message, 0, sizeof message);
+    message.msg_name = &from;
+    message.msg_namelen = sizeof from;
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    ssize_t received = RetryOnEintr([&] { return recvmsg(fd_, &message, request.flags); });
+    if (received == -1) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;  // drained (or a spurious wake-up)
+      // An error belongs to the oldest receive (ECONNREFUSED is reported once); go on.
+      push(request.id, -errno, env.Undefined(), false, env.Undefined());
+      receives_.pop_front();
+      continue;
+    }
+    socklen_t from_length = message.msg_namelen < sizeof from ? message.msg_namelen : sizeof from;
+    size_t stored = static_cast<size_t>(received) < length ? static_cast<size_t>(received) : length;
+    Napi::Value buffer = own_buffer ? Napi::Buffer<uint8_t>::Copy(env, data, stored).As<Napi::Value>()
+                                    : env.Undefined().As<Napi::Value>();
+    push(request.id, static_cast<double>(received), SenderAddress(env, from, from_length),
+         (message.msg_flags & MSG_TRUNC) != 0, buffer);
+    receives_.pop_front();
+  }
+  if (n > 0) CallIntoJs(on_recv_, {results});
+}
+
+bool SocketHandle::CallIntoJs(Napi::FunctionReference& callback, std::initializer_list<napi_value> args) {
+  Napi::Env env = Env();
+  js_calls_++;
+  napi_value result;
+  // MakeCallback, not Call: promise continuations queued by the callback run before control
+  // returns to libuv, as for any callback from Node's own handles.
+  napi_status status = napi_make_callback(env, addon_->async_context, Value(), callback.Value(),
+                                          args.size(), args.begin(), &result);
+  if (status == napi_pending_exception) {
+    napi_value exception;
+    napi_get_and_clear_last_exception(env, &exception);
+    napi_fatal_exception(env, exception);  // a bug in a callback: surface it as uncaught
+    return false;
+  }
+  return status == napi_ok;
+}
+
+}  // namespace bsdsock

@@ -1,0 +1,86 @@
+// The event-loop side of one socket: a uv_poll_t readiness watcher on the loop of the
+// environment that created it, and a FIFO of pending receives that the native side drains
+// itself when the socket is readable (non-blocking syscalls until EAGAIN, capped per wake-up),
+// handing JavaScript every result of one wake-up in a single call.
+//
+// JavaScript drives everything else (sends waiting for room, accept, TCP connect) through
+// SetInterest(): the watcher then reports readiness and JavaScript makes the calls.
+#pragma once
+
+#include "build_config.h"
+
+#include <deque>
+#include <memory>
+
+#include <sys/socket.h>
+#include <uv.h>
+
+namespace bsdsock {
+
+struct AddonData;
+
+class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+
+  // new SocketHandle(fd, onRecv, onReady): takes ownership of fd (non-blocking, close-on-exec).
+  explicit SocketHandle(const Napi::CallbackInfo& info);
+  ~SocketHandle() override;
+
+  // Idempotent: stops the watcher, closes the descriptor, drops pending receives. The order is
+  // fixed: uv_close() first (it takes the fd out of epoll/kqueue at once), then close(fd), so
+  // libuv never touches a descriptor number the kernel may already have handed to someone else.
+  void CloseNow();
+
+ private:
+  struct PendingRecv {
+    uint32_t id;
+    Napi::Reference<Napi::Value> buffer;  // empty: allocate a Buffer of the datagram's size
+    size_t offset;
+    size_t length;
+    int flags;
+  };
+
+  Napi::Value Recv(const Napi::CallbackInfo& info);
+  Napi::Value CancelRecv(const Napi::CallbackInfo& info);
+  Napi::Value SetInterest(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Ref(const Napi::CallbackInfo& info);
+  Napi::Value Unref(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+
+  static void OnPoll(uv_poll_t* poll, int status, int events);
+  static void OnClosed(uv_handle_t* handle);
+  void HandlePoll(int status, int events);
+  // Receives into the pending requests until EAGAIN, the queue is empty, or the cap is hit.
+  // `pending_error` (from SO_ERROR) fails the first request before anything is read.
+  void DrainReceives(Napi::Env env, int pending_error);
+  bool CallIntoJs(Napi::FunctionReference& callback, std::initializer_list<napi_value> args);
+  // Restarts, changes or stops the watcher to match what is pending; holds a strong reference
+  // to the JavaScript object while anything waits, so a pending operation keeps it alive.
+  void UpdateWatcher();
+  Napi::Value SenderAddress(Napi::Env env, const sockaddr_storage& from, socklen_t length);
+
+  int fd_;
+  bool closed_ = false;
+  bool watching_ = false;
+  bool referenced_loop_ = true;  // ref()/unref(): whether a waiting watcher keeps the loop alive
+  bool js_readable_ = false;
+  bool js_writable_ = false;
+  int watched_events_ = 0;
+  uv_poll_t* poll_ = nullptr;  // heap: freed in OnClosed, which may run after this object is gone
+  AddonData* addon_;
+  std::deque<PendingRecv> receives_;
+  std::unique_ptr<uint8_t[]> scratch_;  // for receives without a caller buffer
+  Napi::FunctionReference on_recv_;
+  Napi::FunctionReference on_ready_;
+  // The last sender's address, decoded once and reused while the sender does not change.
+  sockaddr_storage last_from_{};
+  socklen_t last_from_length_ = 0;
+  Napi::ObjectReference last_from_object_;
+  // Counters for tests and benchmarks: wake-ups and crossings into JavaScript.
+  double wakeups_ = 0;
+  double js_calls_ = 0;
+};
+
+}  // namespace bsdsock

@@ -1,0 +1,351 @@
+// The event-loop layer: the seed's points again, asynchronously, and the lifetime rules of a
+// Socket (close, abort, timeout, garbage collection, ref/unref), on real loopback sockets.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+
+import {
+  AF_INET,
+  AF_UNIX,
+  AbortError,
+  AlreadyConnectedError,
+  ConnectionRefusedError,
+  DestinationAddressRequiredError,
+  NotConnectedError,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  SHUT_WR,
+  Socket,
+  SocketClosedError,
+  TimedOutError,
+  socketpair,
+  type InetAddress,
+} from '../lib';
+import { openDescriptors } from './helpers/descriptors';
+import { closeSockets, sleep, track, udp } from './helpers/async-sockets';
+import { closedUdpPort } from './helpers/sockets';
+
+afterEach(closeSockets);
+
+const root = path.join(__dirname, '..');
+
+describe('Socket: the notes, asynchronously', () => {
+  it('echo: recvfrom resolves with the datagram and its sender; sendto answers it', async () => {
+    const server = udp();
+    const client = udp();
+    const request = server.socket.recvfrom();
+    expect(await client.socket.sendto(Buffer.from('ping'), server.addr)).toBe(4);
+    const got = await request;
+    expect(got).toEqual({ data: Buffer.from('ping'), from: client.addr, truncated: false });
+    await server.socket.sendto(got.data, got.from);
+    expect((await client.socket.recvfrom()).data.toString()).toBe('ping');
+  });
+
+  it('zero-length datagrams arrive as such, with or without a caller buffer', async () => {
+    const server = udp();
+    const client = udp();
+    await client.socket.sendto(Buffer.alloc(0), server.addr);
+    await client.socket.sendto(new Uint8Array(0), server.addr);
+    expect(await server.socket.recvfrom()).toEqual({ data: Buffer.alloc(0), from: client.addr, truncated: false });
+    expect(await server.socket.recvfrom(Buffer.alloc(8))).toEqual({ bytes: 0, from: client.addr, truncated: false });
+  });
+
+  it('receives into the caller buffer and reports truncation', async () => {
+    const server = udp();
+    const client = udp();
+    const buf = Buffer.alloc(3);
+    const pending = server.socket.recvfrom(buf);
+    await client.socket.sendto(Buffer.from('abcdef'), server.addr);
+    expect(await pending).toEqual({ bytes: 3, from: client.addr, truncated: true });
+    expect(buf.toString()).toBe('abc');
+  });
+
+  it('ECONNREFUSED: a connected socket has its pending receive rejected; an unconnected one stays silent', async () => {
+    const nobody = closedUdpPort();
+    const unconnected = udp();
+    await unconnected.socket.sendto(Buffer.from('x'), nobody);
+    await expect(unconnected.socket.recvfrom({ timeout: 200 })).rejects.toBeInstanceOf(TimedOutError);
+
+    const connected = udp();
+    await connected.socket.connect(nobody);
+    const pending = connected.socket.recv();
+    await connected.socket.send(Buffer.from('x'));
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionRefusedError);
+    expect(err).toMatchObject({ code: 'ECONNREFUSED' });
+    // Still open and usable: retarget at a live peer and talk.
+    const server = udp();
+    await connected.socket.connect(server.addr);
+    await connected.socket.send(Buffer.from('alive'));
+    expect((await server.socket.recvfrom()).data.toString()).toBe('alive');
+  });
+
+  it('with no receive pending, the ICMP error goes to the next send, once', async () => {
+    const nobody = closedUdpPort();
+    const connected = udp();
+    await connected.socket.connect(nobody);
+    await connected.socket.send(Buffer.from('1'));
+    await sleep(20); // the ICMP error comes back through loopback
+    await expect(connected.socket.send(Buffer.from('2'))).rejects.toBeInstanceOf(ConnectionRefusedError);
+    expect(connected.socket.closed).toBe(false);
+  });
+
+  it('reconnect to a new peer, then disconnect (AF_UNSPEC)', async () => {
+    const first = udp();
+    const second = udp();
+    const client = udp();
+    await client.socket.connect(first.addr);
+    await client.socket.send(Buffer.from('1'));
+    await client.socket.connect(second.addr);
+    await client.socket.send(Buffer.from('2'));
+    expect((await first.socket.recvfrom()).data.toString()).toBe('1');
+    expect((await second.socket.recvfrom()).data.toString()).toBe('2');
+    client.socket.disconnect();
+    expect(() => client.socket.getpeername()).toThrow(NotConnectedError);
+    await expect(client.socket.send(Buffer.from('3'))).rejects.toBeInstanceOf(DestinationAddressRequiredError);
+  });
+
+  it('many concurrent receives resolve in FIFO order, each with its own datagram', async () => {
+    const server = udp();
+    const client = udp();
+    const pending = Array.from({ length: 100 }, (_, i) => (i % 2 ? server.socket.recvfrom(Buffer.alloc(4)) : server.socket.recvfrom()));
+    for (let i = 0; i < 100; i++) await client.socket.sendto(Buffer.from([i]), server.addr);
+    const results = await Promise.all(pending);
+    results.forEach((r, i) => {
+      expect(r.from).toEqual(client.addr);
+      if ('data' in r) expect(r.data[0]).toBe(i);
+      else expect(r.bytes).toBe(1);
+    });
+    // One wake-up serves several receives: fewer crossings into JavaScript than datagrams.
+    expect(server.socket.stats().jsCalls).toBeLessThan(100);
+  });
+
+  it('for await yields datagrams until the socket is closed', async () => {
+    const server = udp();
+    const client = udp();
+    for (const m of ['a', 'b', 'c']) await client.socket.sendto(Buffer.from(m), server.addr);
+    const seen: string[] = [];
+    for await (const datagram of server.socket) {
+      seen.push(datagram.data.toString());
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect(server.socket.closed).toBe(false); // break leaves it open
+    setTimeout(() => server.socket.close(), 20);
+    for await (const _ of server.socket) throw new Error('no datagram was sent');
+  });
+});
+
+describe('Socket: abort, timeout, close', () => {
+  it('a timeout rejects with TimedOutError and leaves the socket usable', async () => {
+    const server = udp();
+    const client = udp();
+    const err = await server.socket.recvfrom({ timeout: 50 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimedOutError);
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', syscall: 'recvfrom' });
+    const next = server.socket.recvfrom({ timeout: 5000 });
+    await client.socket.sendto(Buffer.from('after'), server.addr);
+    expect((await next).data.toString()).toBe('after');
+  });
+
+  it('an abort rejects that receive only; the ones queued behind it still get theirs, in order', async () => {
+    const server = udp();
+    const client = udp();
+    const controller = new AbortController();
+    const first = server.socket.recvfrom();
+    const aborted = server.socket.recvfrom({ signal: controller.signal });
+    const third = server.socket.recvfrom();
+    controller.abort(new Error('changed my mind'));
+    const err = await aborted.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect(err).toMatchObject({ code: 'ABORT_ERR', cause: new Error('changed my mind') });
+    await client.socket.sendto(Buffer.from('1'), server.addr);
+    await client.socket.sendto(Buffer.from('2'), server.addr);
+    expect((await first).data.toString()).toBe('1');
+    expect((await third).data.toString()).toBe('2');
+  });
+
+  it('an already aborted signal rejects at once', async () => {
+    const { socket } = udp();
+    await expect(socket.recvfrom({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+  });
+
+  it('close rejects every pending operation with ERR_SOCKET_CLOSED, and is idempotent', async () => {
+    const { socket } = udp();
+    const receives = [socket.recvfrom(), socket.recv(Buffer.alloc(4)), socket.recvfrom({ timeout: 10000 })];
+    const fd = socket.fd;
+    expect(fd).toBeGreaterThanOrEqual(0);
+    socket.close();
+    socket.close();
+    for (const r of receives) {
+      const err = await r.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SocketClosedError);
+      expect(err).toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
+    }
+    expect(socket.fd).toBe(-1);
+    expect(socket.closed).toBe(true);
+  });
+
+  it('use after close: async calls reject and sync calls throw ERR_SOCKET_CLOSED', async () => {
+    const { socket, addr } = udp();
+    socket.close();
+    await expect(socket.recvfrom()).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
+    await expect(socket.sendto(Buffer.from('x'), addr)).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
+    await expect(socket.connect(addr)).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
+    expect(() => socket.getsockname()).toThrow(SocketClosedError);
+    expect(() => socket.bind(addr)).toThrow(SocketClosedError);
+  });
+
+  it('the closed socket never touches its old descriptor number, even once it is reused', async () => {
+    const { socket } = udp();
+    const oldFd = socket.fd;
+    socket.close();
+    // The kernel hands the lowest free number to the next socket: usually the same one.
+    const reuse = udp();
+    if (reuse.socket.fd === oldFd) {
+      const client = udp();
+      await client.socket.sendto(Buffer.from('mine'), reuse.addr);
+      await expect(socket.recvfrom()).rejects.toBeInstanceOf(SocketClosedError);
+      expect((await reuse.socket.recvfrom()).data.toString()).toBe('mine');
+    }
+  });
+
+  it('using / await using close the socket at the end of the block', async () => {
+    let fd: number;
+    {
+      using s = new Socket(AF_INET, SOCK_DGRAM);
+      fd = s.fd;
+      expect(fd).toBeGreaterThanOrEqual(0);
+      expect(openDescriptors()).toContain(String(fd));
+    }
+    expect(openDescriptors()).not.toContain(String(fd));
+    let outer: Socket;
+    {
+      await using s = new Socket(AF_INET, SOCK_DGRAM);
+      outer = s;
+    }
+    expect(outer.closed).toBe(true);
+  });
+
+  it('bad arguments reject (never throw) with typed errors', async () => {
+    const { socket } = udp();
+    await expect(socket.recvfrom('nope' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(socket.recvfrom({ timeout: -1 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(socket.recvfrom({ signal: {} as AbortSignal })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(socket.sendto(Buffer.from('x'), { family: 'AF_INET', address: '127.0.0.1', port: 70000 })).rejects.toMatchObject({
+      code: 'ERR_SOCKET_BAD_PORT',
+    });
+    await expect(socket.send('x' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    expect(() => Socket.from(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  });
+});
+
+describe('Socket: sending honours backpressure', () => {
+  it('a full AF_UNIX datagram queue makes sends wait, not fail or drop; all arrive in order', async () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+    const sender = track(Socket.from(a!));
+    const receiver = track(Socket.from(b!));
+    const count = 2000; // far more than the receiver's queue holds
+    const sends = Array.from({ length: count }, (_, i) => {
+      const payload = Buffer.alloc(64);
+      payload.writeUInt32BE(i, 0);
+      return sender.send(payload);
+    });
+    const received: number[] = [];
+    while (received.length < count) received.push((await receiver.recv()).readUInt32BE(0));
+    expect(await Promise.all(sends)).toEqual(Array(count).fill(64));
+    expect(received).toEqual([...Array(count).keys()]);
+  });
+});
+
+describe('Socket: TCP', () => {
+  it('connect, accept, stream both ways, end of stream, and EISCONN', async () => {
+    const listener = track(new Socket(AF_INET, SOCK_STREAM));
+    listener.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
+    listener.listen();
+    const addr = listener.getsockname() as InetAddress;
+    const accepting = listener.accept();
+    const client = track(new Socket(AF_INET, SOCK_STREAM));
+    await client.connect(addr);
+    const { socket: server, from } = await accepting;
+    track(server);
+    expect(from).toEqual(client.getsockname());
+    await client.send(Buffer.from('hello'));
+    expect((await server.recv()).toString()).toBe('hello');
+    await expect(client.connect(addr)).rejects.toBeInstanceOf(AlreadyConnectedError);
+    client.shutdown(SHUT_WR);
+    expect(await server.recv(Buffer.alloc(8))).toBe(0); // the peer closed its side
+  });
+
+  it('connect to a port where nothing listens rejects with ConnectionRefusedError', async () => {
+    const client = track(new Socket(AF_INET, SOCK_STREAM));
+    await expect(client.connect(closedUdpPort())).rejects.toBeInstanceOf(ConnectionRefusedError);
+  });
+
+  it('accept honours timeout and close', async () => {
+    const listener = track(new Socket(AF_INET, SOCK_STREAM));
+    listener.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
+    listener.listen();
+    await expect(listener.accept({ timeout: 30 })).rejects.toBeInstanceOf(TimedOutError);
+    const pending = listener.accept();
+    listener.close();
+    await expect(pending).rejects.toBeInstanceOf(SocketClosedError);
+  });
+});
+
+describe('Socket: the event loop', () => {
+  it('stays responsive while a receive waits: timers keep firing', async () => {
+    const { socket } = udp();
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 5);
+    await socket.recvfrom({ timeout: 150 }).catch(() => undefined);
+    clearInterval(interval);
+    expect(ticks).toBeGreaterThan(3);
+  });
+
+  it('the watcher runs only while something waits', async () => {
+    const server = udp();
+    const client = udp();
+    expect(server.socket.stats().watching).toBe(false);
+    const pending = server.socket.recvfrom();
+    expect(server.socket.stats()).toMatchObject({ watching: true, pendingReceives: 1 });
+    await client.socket.sendto(Buffer.from('x'), server.addr);
+    await pending;
+    await sleep(0);
+    expect(server.socket.stats()).toMatchObject({ watching: false, pendingReceives: 0 });
+  });
+
+  it('a pending receive keeps the process alive; unref() lets it exit', () => {
+    const script = (unref: boolean): string => `
+      const { Socket, AF_INET, SOCK_DGRAM } = require('bsdsock');
+      const s = new Socket(AF_INET, SOCK_DGRAM);
+      s.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
+      ${unref ? 's.unref();' : ''}
+      s.recvfrom().then((d) => { console.log('received ' + d.data); s.close(); });
+      // An unref'd timer sends the datagram later: only a ref'd socket is still there to get it.
+      const peer = new Socket(AF_INET, SOCK_DGRAM);
+      setTimeout(() => peer.sendto(Buffer.from('late'), s.getsockname()).then(() => peer.close()), 300).unref();
+      peer.unref();
+    `;
+    const run = (unref: boolean): string =>
+      execFileSync(process.execPath, ['-e', script(unref)], { cwd: root, encoding: 'utf8', timeout: 10000 }).trim();
+    expect(run(false)).toBe('received late');
+    expect(run(true)).toBe('');
+  });
+
+  it('a socket that becomes garbage while open is closed by its finalizer', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const before = openDescriptors().length;
+    (() => {
+      for (let i = 0; i < 10; i++) new Socket(AF_INET, SOCK_DGRAM); // never closed
+    })();
+    expect(openDescriptors().length).toBe(before + 10);
+    for (let i = 0; i < 20 && openDescriptors().length > before; i++) {
+      gc();
+      await sleep(10);
+    }
+    expect(openDescriptors().length).toBe(before);
+  });
+});
