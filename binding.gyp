@@ -13,6 +13,7 @@
         'native/addon_data.cc',
         'native/address.cc',
         'native/args.cc',
+        'native/batch.cc',
         'native/constants.cc',
         'native/descriptor.cc',
         'native/socket_handle.cc',

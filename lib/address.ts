@@ -248,18 +248,23 @@ export class AddressDecoder {
   private lastLength = -1;
   private last: SocketAddress = Object.freeze({ family: 'AF_UNSPEC' });
 
+  /** The address in `scratch[0, length)`. */
   decode(length: number): SocketAddress {
-    if (length === this.lastLength && this.sameAsLast(length)) return this.last;
-    this.scratch.copy(this.lastBytes, 0, 0, length);
+    return this.decodeAt(this.scratch, 0, length);
+  }
+
+  /** The address in `source[offset, offset + length)` (a batch writes one per datagram). */
+  decodeAt(source: Buffer, offset: number, length: number): SocketAddress {
+    if (length === this.lastLength && this.sameAsLast(source, offset, length)) return this.last;
+    source.copy(this.lastBytes, 0, offset, offset + length);
     this.lastLength = length;
-    this.last = Object.freeze(binding.decodeAddress(this.scratch, length));
+    this.last = Object.freeze(binding.decodeAddress(this.lastBytes, length));
     return this.last;
   }
 
-  private sameAsLast(length: number): boolean {
-    const a = this.scratch;
+  private sameAsLast(source: Buffer, offset: number, length: number): boolean {
     const b = this.lastBytes;
-    for (let i = 0; i < length; i++) if (a[i] !== b[i]) return false;
+    for (let i = 0; i < length; i++) if (source[offset + i] !== b[i]) return false;
     return true;
   }
 }

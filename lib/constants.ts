@@ -98,6 +98,7 @@ export interface Constants {
   readonly MSG_NOSIGNAL?: number;
   readonly MSG_ERRQUEUE?: number;
   readonly MSG_CONFIRM?: number;
+  readonly MSG_WAITFORONE?: number;
   /** `sizeof(struct sockaddr_storage)`: room for any address the kernel returns. */
   readonly SOCKADDR_STORAGE_SIZE: number;
   /** `sizeof(sun_path)` in `struct sockaddr_un`. */
@@ -197,3 +198,4 @@ export const IPV6_MTU_DISCOVER: number | undefined = constants.IPV6_MTU_DISCOVER
 export const MSG_NOSIGNAL: number | undefined = constants.MSG_NOSIGNAL;
 export const MSG_ERRQUEUE: number | undefined = constants.MSG_ERRQUEUE;
 export const MSG_CONFIRM: number | undefined = constants.MSG_CONFIRM;
+export const MSG_WAITFORONE: number | undefined = constants.MSG_WAITFORONE;

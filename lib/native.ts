@@ -10,6 +10,20 @@ import * as path from 'node:path';
 
 import type { SocketAddress } from './address';
 
+/** Counters of one socket's watcher. */
+export interface SocketHandleStats {
+  /** Times the watcher woke up. */
+  wakeups: number;
+  /** Calls from the watcher into JavaScript. */
+  jsCalls: number;
+  /** Receive syscalls (recvmmsg or recvmsg) made by the watcher. */
+  receiveSyscalls: number;
+  /** Whether the watcher is running (only while an operation waits). */
+  watching: boolean;
+  /** Receives waiting in the native queue. */
+  pendingReceives: number;
+}
+
 /** The event-loop side of one socket (native/socket_handle.h). */
 export interface NativeSocketHandle {
   recv(id: number, buf: ArrayBufferView | undefined, offset: number, length: number, flags: number): boolean;
@@ -18,7 +32,7 @@ export interface NativeSocketHandle {
   close(): void;
   ref(): void;
   unref(): void;
-  stats(): { wakeups: number; jsCalls: number; watching: boolean; pendingReceives: number };
+  stats(): SocketHandleStats;
 }
 
 /** The functions native/addon.cc registers. Results are values, or a negative errno. */
@@ -53,6 +67,8 @@ export interface NativeBinding {
   read(fd: number, buf: ArrayBufferView, offset: number, length: number): number;
   getsockname(fd: number): SocketAddress | number;
   getpeername(fd: number): SocketAddress | number;
+  sendmmsg(fd: number, buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[], flags: number): number;
+  recvmmsg(fd: number, buffers: ArrayBufferView[], flags: number, resultOut: Int32Array, addressOut: Uint8Array): number;
 
   setsockopt(fd: number, level: number, name: number, value: number | boolean | ArrayBufferView): number;
   getsockoptInt(fd: number, level: number, name: number, out: Int32Array): number;

@@ -13,7 +13,8 @@ import { AddressDecoder, sockaddr, type AddressInput, type EncodedAddress, type 
 import { F_GETFD, F_SETFD, FD_CLOEXEC, MSG_TRUNC, SOL_SOCKET, SO_ERROR } from './constants';
 import { ArgumentTypeError, socketError } from './errors';
 import * as flat from './flat';
-import { binding, type NativeSocketHandle } from './native';
+import { encodeBatch, type BatchMessage } from './batch';
+import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType } from './validate';
 
 /** A datagram received without a caller buffer: `data` is exactly its size. */
@@ -371,6 +372,38 @@ export class Socket implements AsyncIterable<Datagram> {
     });
   }
 
+  /**
+   * A batch of datagrams, one crossing into native code (one `sendmmsg` on Linux). Resolves to
+   * the number sent (all of them); those that found the send buffer full wait for room, in
+   * order, like single sends.
+   */
+  sendmmsg(messages: readonly BatchMessage[], flags = 0): Promise<number> {
+    return this.#rejected(() => {
+      const fd = this.#open('sendmmsg');
+      checkInt32(flags, 'flags');
+      const { buffers, addresses, targets } = encodeBatch(messages);
+      let sent = 0;
+      if (this.#sends.length === 0) {
+        const result = binding.sendmmsg(fd, buffers, addresses, flags);
+        if (result >= 0) sent = result;
+        else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, 'sendmmsg', targets[0]?.address));
+      }
+      if (sent === buffers.length) return Promise.resolve(sent);
+      const waiting: Promise<number>[] = [];
+      for (let i = sent; i < buffers.length; i++) {
+        const buf = buffers[i]!;
+        const target = targets[i];
+        waiting.push(
+          new Promise<number>((resolve, reject) => {
+            this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags, target, resolve, reject });
+          }),
+        );
+      }
+      this.#updateInterest();
+      return Promise.all(waiting).then(() => buffers.length);
+    });
+  }
+
   #trySend(fd: number, buf: ArrayBufferView, length: number, flags: number, target: EncodedAddress | undefined): number {
     return target ? binding.sendto(fd, buf, 0, length, flags, target.bytes) : binding.send(fd, buf, 0, length, flags);
   }
@@ -515,9 +548,9 @@ export class Socket implements AsyncIterable<Datagram> {
     return this;
   }
 
-  /** Native counters: wake-ups of the watcher and calls into JavaScript. */
-  stats(): { wakeups: number; jsCalls: number; watching: boolean; pendingReceives: number } {
-    return this.#handle?.stats() ?? { wakeups: 0, jsCalls: 0, watching: false, pendingReceives: 0 };
+  /** Native counters: wake-ups of the watcher, receive syscalls, calls into JavaScript. */
+  stats(): SocketHandleStats {
+    return this.#handle?.stats() ?? { wakeups: 0, jsCalls: 0, receiveSyscalls: 0, watching: false, pendingReceives: 0 };
   }
 
   /**

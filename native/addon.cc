@@ -3,6 +3,7 @@
 
 #include "addon_data.h"
 #include "address.h"
+#include "batch.h"
 #include "constants.h"
 #include "socket_handle.h"
 #include "sockopt.h"
@@ -51,6 +52,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("read", Napi::Function::New(env, Read, "read"));
   exports.Set("getsockname", Napi::Function::New(env, Getsockname, "getsockname"));
   exports.Set("getpeername", Napi::Function::New(env, Getpeername, "getpeername"));
+  exports.Set("sendmmsg", Napi::Function::New(env, Sendmmsg, "sendmmsg"));
+  exports.Set("recvmmsg", Napi::Function::New(env, Recvmmsg, "recvmmsg"));
 
   exports.Set("setsockopt", Napi::Function::New(env, Setsockopt, "setsockopt"));
   exports.Set("getsockoptInt", Napi::Function::New(env, GetsockoptInt, "getsockoptInt"));

@@ -157,6 +157,9 @@ Napi::Object Constants(Napi::Env env) {
 #ifdef MSG_ERRQUEUE
   BSDSOCK_CONSTANT(c, MSG_ERRQUEUE);
 #endif
+#ifdef MSG_WAITFORONE
+  BSDSOCK_CONSTANT(c, MSG_WAITFORONE);
+#endif
 #ifdef MSG_CONFIRM
   BSDSOCK_CONSTANT(c, MSG_CONFIRM);
 #endif

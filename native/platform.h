@@ -21,6 +21,12 @@
 #define BSDSOCK_HAVE_SOCK_CLOEXEC 1
 #endif
 
+#if defined(__linux__) && !defined(BSDSOCK_PORTABLE)
+// sendmmsg()/recvmmsg(): a batch of datagrams in one syscall. Elsewhere a loop of
+// sendmsg()/recvmsg() gives the same results, one syscall per datagram.
+#define BSDSOCK_HAVE_MMSG 1
+#endif
+
 #if defined(MSG_NOSIGNAL)
 // Node ignores SIGPIPE, but a library must not depend on its host: stream sends pass
 // MSG_NOSIGNAL where it exists, and macOS sockets get SO_NOSIGPIPE instead.

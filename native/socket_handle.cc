@@ -1,5 +1,6 @@
 #include "socket_handle.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <sys/socket.h>
@@ -161,6 +162,7 @@ Napi::Value SocketHandle::Stats(const Napi::CallbackInfo& info) {
   Napi::Object stats = Napi::Object::New(info.Env());
   stats.Set("wakeups", Napi::Number::New(info.Env(), wakeups_));
   stats.Set("jsCalls", Napi::Number::New(info.Env(), js_calls_));
+  stats.Set("receiveSyscalls", Napi::Number::New(info.Env(), receive_syscalls_));
   stats.Set("watching", Napi::Boolean::New(info.Env(), watching_));
   stats.Set("pendingReceives", Napi::Number::New(info.Env(), static_cast<double>(receives_.size())));
   return stats;
@@ -256,49 +258,73 @@ void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
     push(receives_.front().id, -pending_error, env.Undefined(), false, env.Undefined());
     receives_.pop_front();
   }
-  for (int count = 0; count < kMaxReceivesPerWakeup && !receives_.empty(); count++) {
-    PendingRecv& request = receives_.front();
-    uint8_t* data;
-    size_t length;
-    bool own_buffer = request.buffer.IsEmpty();
-    if (own_buffer) {
-      if (!scratch_) scratch_.reset(new uint8_t[kScratchSize]);
-      data = scratch_.get();
-      length = kScratchSize;
-    } else {
+  // Batches of the pending receives, one recvmmsg each (a loop of recvmsg without it).
+  int done = 0;
+  while (done < kMaxReceivesPerWakeup && !receives_.empty()) {
+    size_t wanted = std::min<size_t>(receives_.size(), static_cast<size_t>(kMaxReceivesPerWakeup - done));
+    int flags = receives_.front().flags;
+    size_t owned = 0;
+    for (size_t i = 0; i < wanted; i++) owned += receives_[i].buffer.IsEmpty() ? 1 : 0;
+    if (arena_slots_ < owned) {
+      arena_.reset(new uint8_t[owned * kScratchSize]);  // uninitialised: only what arrives is touched
+      arena_slots_ = owned;
+    }
+    if (batch_entries_.size() < wanted) {
+      batch_entries_.resize(wanted);
+      batch_from_.resize(wanted);
+      batch_received_.resize(wanted);
+    }
+    size_t prepared = 0;
+    size_t slot = 0;
+    bool failed_head = false;
+    for (; prepared < wanted; prepared++) {
+      PendingRecv& request = receives_[prepared];
+      if (request.flags != flags) break;  // one batch, one set of flags
+      if (request.buffer.IsEmpty()) {
+        batch_entries_[prepared] = BatchEntry{arena_.get() + slot++ * kScratchSize, kScratchSize, nullptr, 0};
+        continue;
+      }
       ByteSpan bytes = BytesOf(env, request.buffer.Value(), "buffer");
       if (request.offset + request.length > bytes.length) {
         // Detached or shrunk since it was queued: never write outside what exists now.
-        push(request.id, -EFAULT, env.Undefined(), false, env.Undefined());
-        receives_.pop_front();
-        continue;
+        if (prepared == 0) failed_head = true;
+        break;
       }
-      data = bytes.data == nullptr ? nullptr : bytes.data + request.offset;
-      length = request.length;
+      uint8_t* data = bytes.data == nullptr ? nullptr : bytes.data + request.offset;
+      batch_entries_[prepared] = BatchEntry{data, request.length, nullptr, 0};
     }
-    sockaddr_storage from;
-    iovec iov{data, length};
-    msghdr message;
-    std::memset(&message, 0, sizeof message);
-    message.msg_name = &from;
-    message.msg_namelen = sizeof from;
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
-    ssize_t received = RetryOnEintr([&] { return recvmsg(fd_, &message, request.flags); });
+    if (failed_head) {
+      push(receives_.front().id, -EFAULT, env.Undefined(), false, env.Undefined());
+      receives_.pop_front();
+      done++;
+      continue;
+    }
+    receive_syscalls_++;
+    int received = ReceiveBatch(fd_, batch_entries_.data(), prepared, flags, batch_from_.data(),
+                                batch_received_.data(), batch_scratch_);
     if (received == -1) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;  // drained (or a spurious wake-up)
       // An error belongs to the oldest receive (ECONNREFUSED is reported once); go on.
-      push(request.id, -errno, env.Undefined(), false, env.Undefined());
+      push(receives_.front().id, -errno, env.Undefined(), false, env.Undefined());
       receives_.pop_front();
+      done++;
       continue;
     }
-    socklen_t from_length = message.msg_namelen < sizeof from ? message.msg_namelen : sizeof from;
-    size_t stored = static_cast<size_t>(received) < length ? static_cast<size_t>(received) : length;
-    Napi::Value buffer = own_buffer ? Napi::Buffer<uint8_t>::Copy(env, data, stored).As<Napi::Value>()
-                                    : env.Undefined().As<Napi::Value>();
-    push(request.id, static_cast<double>(received), SenderAddress(env, from, from_length),
-         (message.msg_flags & MSG_TRUNC) != 0, buffer);
-    receives_.pop_front();
+    for (int i = 0; i < received; i++) {
+      PendingRecv& request = receives_.front();
+      const BatchEntry& entry = batch_entries_[i];
+      const BatchReceived& got = batch_received_[i];
+      socklen_t from_length = got.from_length < sizeof(sockaddr_storage) ? got.from_length : sizeof(sockaddr_storage);
+      Napi::Value buffer = env.Undefined();
+      if (request.buffer.IsEmpty()) {
+        buffer = Napi::Buffer<uint8_t>::Copy(env, entry.data, std::min(got.bytes, entry.length));
+      }
+      push(request.id, static_cast<double>(got.bytes), SenderAddress(env, batch_from_[i], from_length),
+           (got.flags & MSG_TRUNC) != 0, buffer);
+      receives_.pop_front();
+    }
+    done += received;
+    if (static_cast<size_t>(received) < prepared) break;  // the queue is empty
   }
   if (n > 0) CallIntoJs(on_recv_, {results});
 }

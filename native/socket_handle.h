@@ -11,9 +11,12 @@
 
 #include <deque>
 #include <memory>
+#include <vector>
 
 #include <sys/socket.h>
 #include <uv.h>
+
+#include "batch.h"
 
 namespace bsdsock {
 
@@ -71,7 +74,15 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   uv_poll_t* poll_ = nullptr;  // heap: freed in OnClosed, which may run after this object is gone
   AddonData* addon_;
   std::deque<PendingRecv> receives_;
-  std::unique_ptr<uint8_t[]> scratch_;  // for receives without a caller buffer
+  // Receives without a caller buffer land in slots of this arena (grown on demand, one slot per
+  // datagram of a batch), then are copied into a Buffer of the datagram's size.
+  std::unique_ptr<uint8_t[]> arena_;
+  size_t arena_slots_ = 0;
+  // The kernel's batch structures, reused by every wake-up.
+  BatchScratch batch_scratch_;
+  std::vector<BatchEntry> batch_entries_;
+  std::vector<sockaddr_storage> batch_from_;
+  std::vector<BatchReceived> batch_received_;
   Napi::FunctionReference on_recv_;
   Napi::FunctionReference on_ready_;
   // The last sender's address, decoded once and reused while the sender does not change.
@@ -81,6 +92,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   // Counters for tests and benchmarks: wake-ups and crossings into JavaScript.
   double wakeups_ = 0;
   double js_calls_ = 0;
+  double receive_syscalls_ = 0;
 };
 
 }  // namespace bsdsock

@@ -1,0 +1,96 @@
+/**
+ * Batches: many datagrams in one call from JavaScript. On Linux `sendmmsg(2)` and
+ * `recvmmsg(2)` make it one syscall too; on other platforms (and in the portable build) the
+ * same functions loop over `sendmsg`/`recvmsg` in native code, with the same results.
+ * @module
+ */
+import { AddressDecoder, EncodedAddress, sockaddr, type AddressInput } from './address';
+import { constants } from './constants';
+import { socketError } from './errors';
+import type { RecvfromResult } from './flat';
+import { binding } from './native';
+import { checkBuffer, checkFd, checkInt32, invalidType, outOfRange } from './validate';
+
+/** One datagram of a {@link sendmmsg} batch. */
+export interface BatchMessage {
+  buf: ArrayBufferView;
+  /** The destination; omitted on a connected socket. */
+  address?: AddressInput;
+}
+
+/** The most datagrams one batch takes (Linux's UIO_MAXIOV). */
+export const MAX_BATCH = 1024;
+
+const STORAGE = constants.SOCKADDR_STORAGE_SIZE;
+const MSG_TRUNC = constants.MSG_TRUNC;
+
+// Per module instance (per thread), grown to the largest batch seen.
+const decoder = new AddressDecoder();
+let resultOut = new Int32Array(3 * 64);
+let addressOut = Buffer.alloc(STORAGE * 64);
+
+function checkBatch(value: unknown, name: string): asserts value is unknown[] {
+  if (!Array.isArray(value)) throw invalidType(name, 'an Array', value);
+  if (value.length > MAX_BATCH) throw outOfRange(`${name}.length`, `<= ${MAX_BATCH}`, value.length);
+}
+
+/** @internal Encode a batch once: the buffers and addresses as native code takes them. */
+export function encodeBatch(messages: readonly BatchMessage[]): { buffers: ArrayBufferView[]; addresses: (Buffer | undefined)[]; targets: (EncodedAddress | undefined)[] } {
+  checkBatch(messages, 'messages');
+  const buffers: ArrayBufferView[] = new Array(messages.length);
+  const addresses: (Buffer | undefined)[] = new Array(messages.length);
+  const targets: (EncodedAddress | undefined)[] = new Array(messages.length);
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    if (typeof message !== 'object' || message === null) throw invalidType(`messages[${i}]`, 'an object { buf, address? }', message);
+    checkBuffer(message.buf, `messages[${i}].buf`);
+    buffers[i] = message.buf;
+    const target = message.address === undefined ? undefined : sockaddr(message.address);
+    targets[i] = target;
+    addresses[i] = target?.bytes;
+  }
+  return { buffers, addresses, targets };
+}
+
+/**
+ * `sendmmsg(2)`: sends the messages in order and returns how many went. Like the syscall it
+ * stops at the first message that fails; it throws only when the very first one fails.
+ */
+export function sendmmsg(fd: number, messages: readonly BatchMessage[], flags = 0): number {
+  checkFd(fd);
+  checkInt32(flags, 'flags');
+  const { buffers, addresses, targets } = encodeBatch(messages);
+  const result = binding.sendmmsg(fd, buffers, addresses, flags);
+  if (result < 0) throw socketError(-result, 'sendmmsg', targets[0]?.address);
+  return result;
+}
+
+/**
+ * `recvmmsg(2)`: receives up to `buffers.length` datagrams, one into each buffer, and returns
+ * one result per datagram received (fewer than the buffers when fewer were queued). Flags as in
+ * C: on a blocking socket Linux waits for all of them unless `MSG_WAITFORONE` (or
+ * `MSG_DONTWAIT`) is given; without recvmmsg the datagrams after the first are taken only if
+ * already queued.
+ */
+export function recvmmsg(fd: number, buffers: readonly ArrayBufferView[], flags = 0): RecvfromResult[] {
+  checkFd(fd);
+  checkBatch(buffers, 'buffers');
+  buffers.forEach((buf, i) => checkBuffer(buf, `buffers[${i}]`));
+  checkInt32(flags, 'flags');
+  const count = buffers.length;
+  if (resultOut.length < 3 * count) {
+    resultOut = new Int32Array(3 * count);
+    addressOut = Buffer.alloc(STORAGE * count);
+  }
+  const received = binding.recvmmsg(fd, buffers as ArrayBufferView[], flags, resultOut, addressOut);
+  if (received < 0) throw socketError(-received, 'recvmmsg');
+  const results: RecvfromResult[] = new Array(received);
+  for (let i = 0; i < received; i++) {
+    results[i] = {
+      bytes: resultOut[3 * i]!,
+      from: decoder.decodeAt(addressOut, i * STORAGE, resultOut[3 * i + 2]!),
+      truncated: (resultOut[3 * i + 1]! & MSG_TRUNC) !== 0,
+    };
+  }
+  return results;
+}

@@ -1,0 +1,182 @@
+#include "batch.h"
+
+#include <cstring>
+#include <vector>
+
+#include <sys/uio.h>
+
+#include "args.h"
+#include "platform.h"
+#include "syscall.h"
+
+namespace bsdsock {
+
+int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchScratch& scratch) {
+  if (count == 0) return 0;
+  flags |= BSDSOCK_SEND_FLAGS;
+#ifdef BSDSOCK_HAVE_MMSG
+  scratch.Reserve(count);
+  iovec* iov = scratch.iov.data();
+  mmsghdr* messages = scratch.messages.data();
+  for (size_t i = 0; i < count; i++) {
+    iov[i] = iovec{entries[i].data, entries[i].length};
+    std::memset(&messages[i], 0, sizeof messages[i]);
+    messages[i].msg_hdr.msg_name = const_cast<sockaddr*>(entries[i].address);
+    messages[i].msg_hdr.msg_namelen = entries[i].address ? entries[i].address_length : 0;
+    messages[i].msg_hdr.msg_iov = &iov[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  size_t sent = 0;
+  // sendmmsg may stop early without an error (a signal, a full buffer after some went):
+  // go on from where it stopped until all went or the next message fails.
+  while (sent < count) {
+    int result = sendmmsg(fd, messages + sent, static_cast<unsigned>(count - sent), flags);
+    if (result == -1) {
+      if (errno == EINTR) continue;
+      return sent > 0 ? static_cast<int>(sent) : -1;
+    }
+    if (result == 0) break;
+    sent += static_cast<size_t>(result);
+  }
+  return static_cast<int>(sent);
+#else
+  (void)scratch;
+  for (size_t i = 0; i < count; i++) {
+    iovec iov{entries[i].data, entries[i].length};
+    msghdr message;
+    std::memset(&message, 0, sizeof message);
+    message.msg_name = const_cast<sockaddr*>(entries[i].address);
+    message.msg_namelen = entries[i].address ? entries[i].address_length : 0;
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    if (RetryOnEintr([&] { return sendmsg(fd, &message, flags); }) == -1) {
+      return i > 0 ? static_cast<int>(i) : -1;
+    }
+  }
+  return static_cast<int>(count);
+#endif
+}
+
+int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, sockaddr_storage* from,
+                 BatchReceived* received, BatchScratch& scratch) {
+  if (count == 0) return 0;
+#ifdef BSDSOCK_HAVE_MMSG
+  scratch.Reserve(count);
+  iovec* iov = scratch.iov.data();
+  mmsghdr* messages = scratch.messages.data();
+  for (size_t i = 0; i < count; i++) {
+    iov[i] = iovec{entries[i].data, entries[i].length};
+    std::memset(&messages[i], 0, sizeof messages[i]);
+    messages[i].msg_hdr.msg_name = &from[i];
+    messages[i].msg_hdr.msg_namelen = sizeof from[i];
+    messages[i].msg_hdr.msg_iov = &iov[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  int result = RetryOnEintr([&] {
+    return recvmmsg(fd, messages, static_cast<unsigned>(count), flags, nullptr);
+  });
+  for (int i = 0; i < result; i++) {
+    received[i].bytes = messages[i].msg_len;
+    received[i].flags = messages[i].msg_hdr.msg_flags;
+    received[i].from_length = messages[i].msg_hdr.msg_namelen;
+  }
+  return result;
+#else
+  (void)scratch;
+  for (size_t i = 0; i < count; i++) {
+    iovec iov{entries[i].data, entries[i].length};
+    msghdr message;
+    std::memset(&message, 0, sizeof message);
+    message.msg_name = &from[i];
+    message.msg_namelen = sizeof from[i];
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    int call_flags = i == 0 ? flags : flags | MSG_DONTWAIT;
+    ssize_t result = RetryOnEintr([&] { return recvmsg(fd, &message, call_flags); });
+    if (result == -1) return i > 0 ? static_cast<int>(i) : -1;
+    received[i].bytes = static_cast<size_t>(result);
+    received[i].flags = message.msg_flags;
+    received[i].from_length = message.msg_namelen;
+  }
+  return static_cast<int>(count);
+#endif
+}
+
+namespace {
+
+size_t ArgBatchLength(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (!info[index].IsArray()) {
+    ThrowTypeError(info.Env(), "ERR_INVALID_ARG_TYPE", std::string("The \"") + name + "\" argument must be an Array");
+  }
+  uint32_t length = info[index].As<Napi::Array>().Length();
+  if (length > kMaxBatch) {
+    ThrowRangeError(info.Env(), "ERR_OUT_OF_RANGE",
+                    std::string("A batch holds at most ") + std::to_string(kMaxBatch) + " datagrams");
+  }
+  return length;
+}
+
+}  // namespace
+
+Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  size_t count = ArgBatchLength(info, 1, "buffers");
+  Napi::Array buffers = info[1].As<Napi::Array>();
+  if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != count) {
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"addresses\" argument must be an Array as long as buffers");
+  }
+  Napi::Array addresses = info[2].As<Napi::Array>();
+  int flags = ArgInt32(info, 3, "flags");
+  std::vector<BatchEntry> entries(count);
+  std::vector<sockaddr_storage> storage(count);
+  for (uint32_t i = 0; i < count; i++) {
+    ByteSpan bytes = BytesOf(env, buffers.Get(i), "buffer");
+    entries[i] = BatchEntry{bytes.data, bytes.length, nullptr, 0};
+    Napi::Value address = addresses.Get(i);
+    if (address.IsUndefined()) continue;
+    ByteSpan encoded = BytesOf(env, address, "address");
+    if (encoded.length < offsetof(sockaddr, sa_family) + sizeof(sa_family_t) || encoded.length > sizeof(sockaddr_storage)) {
+      ThrowRangeError(env, "ERR_INVALID_ARG_VALUE", "An address in the batch has an invalid length");
+    }
+    std::memset(&storage[i], 0, sizeof storage[i]);
+    std::memcpy(&storage[i], encoded.data, encoded.length);
+    entries[i].address = reinterpret_cast<const sockaddr*>(&storage[i]);
+    entries[i].address_length = static_cast<socklen_t>(encoded.length);
+  }
+  BatchScratch scratch;
+  return Result(env, SendBatch(fd, entries.data(), count, flags, scratch));
+}
+
+Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  size_t count = ArgBatchLength(info, 1, "buffers");
+  Napi::Array buffers = info[1].As<Napi::Array>();
+  int flags = ArgInt32(info, 2, "flags");
+  int32_t* result_out = ArgInt32Array(info, 3, "resultOut", 3 * count);
+  ByteSpan address_out = ArgBytes(info, 4, "addressOut");
+  if (address_out.length < count * sizeof(sockaddr_storage)) {
+    ThrowRangeError(env, "ERR_OUT_OF_RANGE", "addressOut is too small for the batch");
+  }
+  std::vector<BatchEntry> entries(count);
+  for (uint32_t i = 0; i < count; i++) {
+    ByteSpan bytes = BytesOf(env, buffers.Get(i), "buffer");
+    entries[i] = BatchEntry{bytes.data, bytes.length, nullptr, 0};
+  }
+  std::vector<sockaddr_storage> from(count);
+  std::vector<BatchReceived> received(count);
+  BatchScratch scratch;
+  int result = ReceiveBatch(fd, entries.data(), count, flags, from.data(), received.data(), scratch);
+  for (int i = 0; i < result; i++) {
+    socklen_t length = received[i].from_length < sizeof(sockaddr_storage) ? received[i].from_length
+                                                                           : sizeof(sockaddr_storage);
+    std::memcpy(address_out.data + i * sizeof(sockaddr_storage), &from[i], length);
+    result_out[3 * i] = static_cast<int32_t>(received[i].bytes);
+    result_out[3 * i + 1] = received[i].flags;
+    result_out[3 * i + 2] = static_cast<int32_t>(length);
+  }
+  return Result(env, result);
+}
+
+}  // namespace bsdsock

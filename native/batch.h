@@ -1,0 +1,67 @@
+// Batches of datagrams in one call from JavaScript: sendmmsg() and recvmmsg() on Linux, a loop
+// of sendmsg()/recvmsg() elsewhere (and in the portable build).
+#pragma once
+
+#include "build_config.h"
+
+#include <cstddef>
+#include <cstdint>
+
+#include <vector>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "platform.h"
+
+namespace bsdsock {
+
+// One datagram of a batch: where its bytes are, and for sends its destination.
+struct BatchEntry {
+  uint8_t* data;
+  size_t length;
+  const sockaddr* address;  // null: the connected peer (sends), or ignored (receives)
+  socklen_t address_length;
+};
+
+// What the kernel said about one received datagram.
+struct BatchReceived {
+  size_t bytes;
+  int flags;  // msg_flags: MSG_TRUNC, ...
+  socklen_t from_length;
+};
+
+// Reusable memory for the kernel's batch structures, so a hot path allocates nothing per call.
+struct BatchScratch {
+  std::vector<iovec> iov;
+#ifdef BSDSOCK_HAVE_MMSG
+  std::vector<mmsghdr> messages;
+#endif
+  void Reserve(size_t count) {
+    if (iov.size() < count) iov.resize(count);
+#ifdef BSDSOCK_HAVE_MMSG
+    if (messages.size() < count) messages.resize(count);
+#endif
+  }
+};
+
+// The most datagrams one batch call takes (Linux's UIO_MAXIOV caps sendmmsg/recvmmsg at 1024).
+constexpr size_t kMaxBatch = 1024;
+
+// Sends entries[0..count) with `flags`; returns how many went (stopping at the first failure,
+// as sendmmsg does), or -1 with errno set when the first one failed.
+int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchScratch& scratch);
+
+// Receives up to `count` datagrams into entries[i].data, sender addresses into from[i];
+// returns how many arrived, or -1 with errno set when none did. Without recvmmsg, the datagrams
+// after the first are read with MSG_DONTWAIT: the batch takes what is queued.
+int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, sockaddr_storage* from,
+                 BatchReceived* received, BatchScratch& scratch);
+
+// sendmmsg(fd, buffers[], addresses[] (encoded, or undefined), flags) -> count | -errno
+Napi::Value Sendmmsg(const Napi::CallbackInfo& info);
+// recvmmsg(fd, buffers[], flags, resultOut: Int32Array(3n), addressOut: Buffer(n * sizeof
+// sockaddr_storage)) -> count | -errno; resultOut[3i..3i+2] = bytes, msg_flags, address length.
+Napi::Value Recvmmsg(const Napi::CallbackInfo& info);
+
+}  // namespace bsdsock

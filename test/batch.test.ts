@@ -1,0 +1,169 @@
+// Batches: sendmmsg/recvmmsg on the flat API, the batched send of Socket, and the batched
+// native drain of Socket receives.
+import {
+  AF_UNIX,
+  MAX_BATCH,
+  MSG_DONTWAIT,
+  SOCK_DGRAM,
+  SOL_SOCKET,
+  SO_RCVBUF,
+  Socket,
+  WouldBlockError,
+  recvmmsg,
+  sendmmsg,
+  setNonBlocking,
+  socketpair,
+  type BatchMessage,
+} from '../lib';
+import { closeSockets, track as trackSocket, udp } from './helpers/async-sockets';
+import { boundUdp, closeAll, track } from './helpers/sockets';
+
+afterEach(() => {
+  closeAll();
+  closeSockets();
+});
+
+function payload(i: number, size: number): Buffer {
+  const buf = Buffer.alloc(size, i & 0xff);
+  if (size >= 2) buf.writeUInt16BE(i, 0);
+  return buf;
+}
+
+describe('flat sendmmsg / recvmmsg', () => {
+  it.each([1, 64])('a batch of %i datagrams goes out and comes back in order', (count) => {
+    const server = boundUdp();
+    const client = boundUdp();
+    const messages: BatchMessage[] = Array.from({ length: count }, (_, i) => ({ buf: payload(i, 2 + (i % 7) * 100), address: server.addr }));
+    expect(sendmmsg(client.fd, messages)).toBe(count);
+    const buffers = Array.from({ length: count }, () => Buffer.alloc(1000));
+    const results = recvmmsg(server.fd, buffers, MSG_DONTWAIT);
+    expect(results).toHaveLength(count);
+    results.forEach((r, i) => {
+      expect(r).toEqual({ bytes: 2 + (i % 7) * 100, from: client.addr, truncated: false });
+      expect(buffers[i]!.readUInt16BE(0)).toBe(i);
+    });
+  });
+
+  it('mixed sizes including zero-length, with truncation reported per message', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    const sizes = [0, 5, 0, 300, 1];
+    sendmmsg(client.fd, sizes.map((n, i) => ({ buf: payload(i, n), address: server.addr })));
+    const results = recvmmsg(server.fd, sizes.map(() => Buffer.alloc(4)), MSG_DONTWAIT);
+    expect(results.map((r) => [r.bytes, r.truncated])).toEqual([
+      [0, false],
+      [4, true],
+      [0, false],
+      [4, true],
+      [1, false],
+    ]);
+  });
+
+  it('a partial batch: fewer datagrams queued than buffers returns what was there', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    sendmmsg(client.fd, [0, 1, 2].map((i) => ({ buf: payload(i, 8), address: server.addr })));
+    const results = recvmmsg(server.fd, Array.from({ length: 10 }, () => Buffer.alloc(8)), MSG_DONTWAIT);
+    expect(results).toHaveLength(3);
+    expect(() => recvmmsg(server.fd, [Buffer.alloc(8)], MSG_DONTWAIT)).toThrow(WouldBlockError);
+  });
+
+  it('messages to different peers in one batch each reach their own', () => {
+    const a = boundUdp();
+    const b = boundUdp();
+    const client = boundUdp();
+    expect(sendmmsg(client.fd, [{ buf: Buffer.from('A'), address: a.addr }, { buf: Buffer.from('B'), address: b.addr }])).toBe(2);
+    expect(recvmmsg(a.fd, [Buffer.alloc(1)], MSG_DONTWAIT)[0]).toMatchObject({ bytes: 1, from: client.addr });
+    expect(recvmmsg(b.fd, [Buffer.alloc(1)], MSG_DONTWAIT)[0]).toMatchObject({ bytes: 1, from: client.addr });
+  });
+
+  it('sendmmsg stops at a full queue and says how many went; an empty batch sends nothing', () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM).map(track) as [number, number];
+    setNonBlocking(a);
+    expect(sendmmsg(a, [])).toBe(0);
+    const sent = sendmmsg(a, Array.from({ length: MAX_BATCH }, (_, i) => ({ buf: payload(i, 64) })));
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(MAX_BATCH);
+    // The queue is full: the next batch fails on its first message, so it throws.
+    expect(() => sendmmsg(a, [{ buf: payload(0, 64) }])).toThrow(WouldBlockError);
+    const first = recvmmsg(b, [Buffer.alloc(64)], MSG_DONTWAIT);
+    expect(first).toHaveLength(1);
+  });
+
+  it('bad input is refused before any syscall', () => {
+    const server = boundUdp();
+    expect(() => sendmmsg(server.fd, 'x' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => sendmmsg(server.fd, [null as never])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => sendmmsg(server.fd, [{ buf: 'x' as never }])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => sendmmsg(server.fd, [{ buf: Buffer.alloc(1), address: { family: 'AF_INET', address: '1.2.3', port: 1 } }])).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_IP_ADDRESS' }),
+    );
+    const tooMany = Array.from({ length: MAX_BATCH + 1 }, () => ({ buf: Buffer.alloc(1), address: server.addr }));
+    expect(() => sendmmsg(server.fd, tooMany)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => recvmmsg(server.fd, [Buffer.alloc(1), 7 as never])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => recvmmsg(server.fd, {} as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => recvmmsg(-1, [Buffer.alloc(1)])).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    // Without an address on an unconnected socket the kernel answers.
+    expect(() => sendmmsg(server.fd, [{ buf: Buffer.alloc(1) }])).toThrow(expect.objectContaining({ code: 'EDESTADDRREQ' }));
+  });
+});
+
+describe('Socket batches', () => {
+  it('a burst from several senders arrives complete, in order, with the right senders, in few wake-ups', async () => {
+    const server = udp();
+    // Room for the whole burst: this test is about the library losing nothing, not the kernel.
+    server.socket.setsockopt(SOL_SOCKET, SO_RCVBUF, 1 << 20);
+    const senders = [udp(), udp(), udp()];
+    const total = 300;
+    const receives = Array.from({ length: total }, () => server.socket.recvfrom());
+    for (let i = 0; i < total; i += 30) {
+      // Each batch round-robins over the senders, so order and sender both matter.
+      await Promise.all(
+        senders.map((s, k) =>
+          s.socket.sendmmsg(Array.from({ length: 10 }, (_, j) => ({ buf: payload(i + k * 10 + j, 16), address: server.addr }))),
+        ),
+      );
+    }
+    const results = await Promise.all(receives);
+    const byIndex = new Map(results.map((r) => [r.data.readUInt16BE(0), r.from]));
+    expect(byIndex.size).toBe(total);
+    for (let i = 0; i < total; i++) {
+      const k = Math.floor((i % 30) / 10);
+      expect(byIndex.get(i)).toEqual(senders[k]!.addr);
+    }
+    // Per sender, datagrams come out in the order that sender sent them.
+    for (const s of senders) {
+      const seq = results.filter((r) => (r.from as { port: number }).port === s.addr.port).map((r) => r.data.readUInt16BE(0));
+      expect(seq).toEqual([...seq].sort((x, y) => x - y));
+    }
+    const stats = server.socket.stats();
+    expect(stats.receiveSyscalls).toBeLessThan(total);
+    expect(stats.jsCalls).toBeLessThan(total);
+  });
+
+  it('sendmmsg waits for room instead of dropping when the queue is full', async () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+    const sender = trackSocket(Socket.from(a!));
+    const receiver = trackSocket(Socket.from(b!));
+    const count = 3 * MAX_BATCH;
+    const sending = Promise.all([0, 1, 2].map((k) => sender.sendmmsg(Array.from({ length: MAX_BATCH }, (_, i) => ({ buf: payload(k * MAX_BATCH + i, 32) })))));
+    const got: number[] = [];
+    while (got.length < count) got.push((await receiver.recv()).readUInt16BE(0));
+    expect(await sending).toEqual([MAX_BATCH, MAX_BATCH, MAX_BATCH]);
+    expect(got).toEqual([...Array(count).keys()]);
+  });
+
+  it('receives into caller buffers and exact-size Buffers mix in one batch', async () => {
+    const server = udp();
+    const client = udp();
+    const mine = Buffer.alloc(4);
+    const a = server.socket.recvfrom();
+    const b = server.socket.recvfrom(mine);
+    const c = server.socket.recvfrom();
+    await client.socket.sendmmsg([Buffer.from('one'), Buffer.from('twotwo'), Buffer.alloc(0)].map((buf) => ({ buf, address: server.addr })));
+    expect((await a).data.toString()).toBe('one');
+    expect(await b).toEqual({ bytes: 4, from: client.addr, truncated: true });
+    expect(mine.toString()).toBe('twot');
+    expect((await c).data.length).toBe(0);
+  });
+});
