@@ -11,6 +11,19 @@
 
 namespace bsdsock {
 
+namespace {
+
+// One datagram's msghdr: a single iovec and an optional address.
+void InitMessage(msghdr* message, iovec* iov, void* name, socklen_t name_length) {
+  std::memset(message, 0, sizeof *message);
+  message->msg_name = name;
+  message->msg_namelen = name == nullptr ? 0 : name_length;
+  message->msg_iov = iov;
+  message->msg_iovlen = 1;
+}
+
+}  // namespace
+
 int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchScratch& scratch) {
   if (count == 0) return 0;
   flags |= BSDSOCK_SEND_FLAGS;
@@ -20,11 +33,8 @@ int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchS
   mmsghdr* messages = scratch.messages.data();
   for (size_t i = 0; i < count; i++) {
     iov[i] = iovec{entries[i].data, entries[i].length};
-    std::memset(&messages[i], 0, sizeof messages[i]);
-    messages[i].msg_hdr.msg_name = const_cast<sockaddr*>(entries[i].address);
-    messages[i].msg_hdr.msg_namelen = entries[i].address ? entries[i].address_length : 0;
-    messages[i].msg_hdr.msg_iov = &iov[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
+    messages[i].msg_len = 0;
+    InitMessage(&messages[i].msg_hdr, &iov[i], const_cast<sockaddr*>(entries[i].address), entries[i].address_length);
   }
   size_t sent = 0;
   // sendmmsg may stop early without an error (a signal, a full buffer after some went):
@@ -44,11 +54,7 @@ int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchS
   for (size_t i = 0; i < count; i++) {
     iovec iov{entries[i].data, entries[i].length};
     msghdr message;
-    std::memset(&message, 0, sizeof message);
-    message.msg_name = const_cast<sockaddr*>(entries[i].address);
-    message.msg_namelen = entries[i].address ? entries[i].address_length : 0;
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
+    InitMessage(&message, &iov, const_cast<sockaddr*>(entries[i].address), entries[i].address_length);
     if (RetryOnEintr([&] { return sendmsg(fd, &message, flags); }) == -1) {
       return i > 0 ? static_cast<int>(i) : -1;
     }
@@ -66,11 +72,8 @@ int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, soc
   mmsghdr* messages = scratch.messages.data();
   for (size_t i = 0; i < count; i++) {
     iov[i] = iovec{entries[i].data, entries[i].length};
-    std::memset(&messages[i], 0, sizeof messages[i]);
-    messages[i].msg_hdr.msg_name = &from[i];
-    messages[i].msg_hdr.msg_namelen = sizeof from[i];
-    messages[i].msg_hdr.msg_iov = &iov[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
+    messages[i].msg_len = 0;
+    InitMessage(&messages[i].msg_hdr, &iov[i], &from[i], sizeof from[i]);
   }
   int result = RetryOnEintr([&] {
     return recvmmsg(fd, messages, static_cast<unsigned>(count), flags, nullptr);
@@ -86,11 +89,7 @@ int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, soc
   for (size_t i = 0; i < count; i++) {
     iovec iov{entries[i].data, entries[i].length};
     msghdr message;
-    std::memset(&message, 0, sizeof message);
-    message.msg_name = &from[i];
-    message.msg_namelen = sizeof from[i];
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
+    InitMessage(&message, &iov, &from[i], sizeof from[i]);
     int call_flags = i == 0 ? flags : flags | MSG_DONTWAIT;
     ssize_t result = RetryOnEintr([&] { return recvmsg(fd, &message, call_flags); });
     if (result == -1) return i > 0 ? static_cast<int>(i) : -1;
