@@ -3,6 +3,11 @@
  * A blocking descriptor blocks the calling thread exactly as in C; make it non-blocking with
  * {@link setNonBlocking} to see `EAGAIN` instead. A failed call throws the typed error of its
  * errno ({@link SocketError} and subclasses); a bad argument throws before any syscall.
+ *
+ * Every syscall is traced when tracing is on (`BSDSOCK_TRACE=1`, or `setTrace` in trace.ts):
+ * each function keeps the native result, hands it to its printer if `trace.enabled`, and only
+ * then checks it, so the line shows the kernel's answer, errors included. When tracing is off
+ * that is one boolean test per call.
  * @module
  */
 import {
@@ -15,6 +20,7 @@ import {
 import { F_GETFD, F_GETFL, F_SETFD, F_SETFL, MSG_TRUNC, O_NONBLOCK, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO } from './constants';
 import { socketError } from './errors';
 import { binding } from './native';
+import * as trace from './trace';
 import { checkBoolean, checkBuffer, checkCount, checkFd, checkInt32, checkInteger, outOfRange } from './validate';
 
 /** What {@link recvfrom} returns. */
@@ -76,7 +82,9 @@ export function socket(domain: number, type: number, protocol = 0): number {
   checkInt32(domain, 'domain');
   checkInt32(type, 'type');
   checkInt32(protocol, 'protocol');
-  return check(binding.socket(domain, type, protocol), 'socket');
+  const result = binding.socket(domain, type, protocol);
+  if (trace.enabled) trace.socket(domain, type, protocol, result);
+  return check(result, 'socket');
 }
 
 /** `socketpair(2)`: two connected descriptors, both close-on-exec. */
@@ -84,20 +92,26 @@ export function socketpair(domain: number, type: number, protocol = 0): [number,
   checkInt32(domain, 'domain');
   checkInt32(type, 'type');
   checkInt32(protocol, 'protocol');
-  return checkValue(binding.socketpair(domain, type, protocol), 'socketpair');
+  const result = binding.socketpair(domain, type, protocol);
+  if (trace.enabled) trace.socketpair(domain, type, protocol, result);
+  return checkValue(result, 'socketpair');
 }
 
 /** `close(2)`. Never retried on EINTR (the descriptor is gone either way). */
 export function close(fd: number): void {
   checkFd(fd);
-  check(binding.close(fd), 'close');
+  const result = binding.close(fd);
+  if (trace.enabled) trace.close(fd, result);
+  check(result, 'close');
 }
 
 /** `bind(2)`. */
 export function bind(fd: number, address: AddressInput): void {
   checkFd(fd);
   const target = encoded(address);
-  check(binding.bind(fd, target.bytes), 'bind', target.address);
+  const result = binding.bind(fd, target.bytes);
+  if (trace.enabled) trace.bind(fd, target.address, result);
+  check(result, 'bind', target.address);
 }
 
 /**
@@ -108,20 +122,26 @@ export function bind(fd: number, address: AddressInput): void {
 export function connect(fd: number, address: AddressInput): void {
   checkFd(fd);
   const target = encoded(address);
-  check(binding.connect(fd, target.bytes), 'connect', target.address);
+  const result = binding.connect(fd, target.bytes);
+  if (trace.enabled) trace.connect(fd, target.address, result);
+  check(result, 'connect', target.address);
 }
 
 /** `listen(2)`. */
 export function listen(fd: number, backlog: number): void {
   checkFd(fd);
   checkInt32(backlog, 'backlog');
-  check(binding.listen(fd, backlog), 'listen');
+  const result = binding.listen(fd, backlog);
+  if (trace.enabled) trace.listen(fd, backlog, result);
+  check(result, 'listen');
 }
 
 /** `accept(2)`: the new descriptor (blocking and close-on-exec on every platform) and the peer. */
 export function accept(fd: number): AcceptResult {
   checkFd(fd);
-  const [client, from] = checkValue(binding.accept(fd), 'accept');
+  const result = binding.accept(fd);
+  if (trace.enabled) trace.accept(fd, result);
+  const [client, from] = checkValue(result, 'accept');
   return { fd: client, from };
 }
 
@@ -129,7 +149,9 @@ export function accept(fd: number): AcceptResult {
 export function shutdown(fd: number, how: number): void {
   checkFd(fd);
   checkInt32(how, 'how');
-  check(binding.shutdown(fd, how), 'shutdown');
+  const result = binding.shutdown(fd, how);
+  if (trace.enabled) trace.shutdown(fd, how, result);
+  check(result, 'shutdown');
 }
 
 /** `sendto(2)`: bytes sent. A zero-length buffer sends a zero-length datagram. */
@@ -138,7 +160,9 @@ export function sendto(fd: number, buf: ArrayBufferView, flags: number, address:
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
   const target = encoded(address);
-  return check(binding.sendto(fd, buf, 0, size, flags, target.bytes), 'sendto', target.address);
+  const result = binding.sendto(fd, buf, 0, size, flags, target.bytes);
+  if (trace.enabled) trace.sendto(fd, buf, size, flags, target.address, result);
+  return check(result, 'sendto', target.address);
 }
 
 /** `send(2)` on a connected socket: bytes sent. */
@@ -146,14 +170,18 @@ export function send(fd: number, buf: ArrayBufferView, flags = 0): number {
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
-  return check(binding.send(fd, buf, 0, size, flags), 'send');
+  const result = binding.send(fd, buf, 0, size, flags);
+  if (trace.enabled) trace.send(fd, buf, size, flags, result);
+  return check(result, 'send');
 }
 
 /** `write(2)`: the first `count` bytes of `buf` (all of it by default); bytes written. */
 export function write(fd: number, buf: ArrayBufferView, count?: number): number {
   checkFd(fd);
   const length = checkCount(count, 'count', checkBuffer(buf, 'buf'));
-  return check(binding.write(fd, buf, 0, length), 'write');
+  const result = binding.write(fd, buf, 0, length);
+  if (trace.enabled) trace.write(fd, buf, length, result);
+  return check(result, 'write');
 }
 
 /**
@@ -164,7 +192,10 @@ export function recvfrom(fd: number, buf: ArrayBufferView, flags = 0): RecvfromR
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
-  const bytes = check(binding.recvfrom(fd, buf, 0, size, flags, decoder.scratch, resultOut), 'recvfrom');
+  const result = binding.recvfrom(fd, buf, 0, size, flags, decoder.scratch, resultOut);
+  // The decoder caches the last sender: decoding here for the trace and below costs one decode.
+  if (trace.enabled) trace.recvfrom(fd, buf, size, flags, result, result < 0 ? undefined : decoder.decode(resultOut[0]!));
+  const bytes = check(result, 'recvfrom');
   return {
     bytes,
     from: decoder.decode(resultOut[0]!),
@@ -177,26 +208,34 @@ export function recv(fd: number, buf: ArrayBufferView, flags = 0): number {
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
-  return check(binding.recv(fd, buf, 0, size, flags), 'recv');
+  const result = binding.recv(fd, buf, 0, size, flags);
+  if (trace.enabled) trace.recv(fd, buf, size, flags, result);
+  return check(result, 'recv');
 }
 
 /** `read(2)`: at most `count` bytes (the buffer's size by default). 0 on a stream means end of file. */
 export function read(fd: number, buf: ArrayBufferView, count?: number): number {
   checkFd(fd);
   const length = checkCount(count, 'count', checkBuffer(buf, 'buf'));
-  return check(binding.read(fd, buf, 0, length), 'read');
+  const result = binding.read(fd, buf, 0, length);
+  if (trace.enabled) trace.read(fd, buf, length, result);
+  return check(result, 'read');
 }
 
 /** `getsockname(2)`: the socket's own address. */
 export function getsockname(fd: number): SocketAddress {
   checkFd(fd);
-  return checkValue(binding.getsockname(fd), 'getsockname');
+  const result = binding.getsockname(fd);
+  if (trace.enabled) trace.sockname('getsockname', fd, result);
+  return checkValue(result, 'getsockname');
 }
 
 /** `getpeername(2)`: the connected peer's address (`NotConnectedError` when there is none). */
 export function getpeername(fd: number): SocketAddress {
   checkFd(fd);
-  return checkValue(binding.getpeername(fd), 'getpeername');
+  const result = binding.getpeername(fd);
+  if (trace.enabled) trace.sockname('getpeername', fd, result);
+  return checkValue(result, 'getpeername');
 }
 
 function isTimevalOption(level: number, name: number): boolean {
@@ -213,18 +252,21 @@ export function setsockopt(fd: number, level: number, name: number, value: numbe
   checkFd(fd);
   checkInt32(level, 'level');
   checkInt32(name, 'name');
+  let result: number;
   if (ArrayBuffer.isView(value)) {
     checkBuffer(value, 'value');
-    check(binding.setsockopt(fd, level, name, value), 'setsockopt');
+    result = binding.setsockopt(fd, level, name, value);
   } else if (isTimevalOption(level, name)) {
     checkInteger(value, 'value', 0, Number.MAX_SAFE_INTEGER);
-    check(binding.setsockoptTimeval(fd, level, name, value), 'setsockopt');
+    result = binding.setsockoptTimeval(fd, level, name, value);
   } else if (typeof value === 'boolean') {
-    check(binding.setsockopt(fd, level, name, value), 'setsockopt');
+    result = binding.setsockopt(fd, level, name, value);
   } else {
     checkInt32(value, 'value');
-    check(binding.setsockopt(fd, level, name, value), 'setsockopt');
+    result = binding.setsockopt(fd, level, name, value);
   }
+  if (trace.enabled) trace.setsockopt(fd, level, name, value, result);
+  check(result, 'setsockopt');
 }
 
 /**
@@ -237,10 +279,19 @@ export function getsockopt(fd: number, level: number, name: number, buf?: ArrayB
   checkInt32(name, 'name');
   if (buf !== undefined) {
     const size = checkBuffer(buf, 'buf');
-    return check(binding.getsockoptRaw(fd, level, name, buf, 0, size), 'getsockopt');
+    const length = binding.getsockoptRaw(fd, level, name, buf, 0, size);
+    if (trace.enabled) trace.getsockoptRaw(fd, level, name, buf, length);
+    return check(length, 'getsockopt');
   }
-  if (isTimevalOption(level, name)) return check(binding.getsockoptTimeval(fd, level, name), 'getsockopt');
-  check(binding.getsockoptInt(fd, level, name, intOut), 'getsockopt');
+  if (isTimevalOption(level, name)) {
+    const ms = binding.getsockoptTimeval(fd, level, name);
+    // As the syscall would: 0 with the value, or -errno.
+    if (trace.enabled) trace.getsockopt(fd, level, name, ms < 0 ? ms : 0, ms);
+    return check(ms, 'getsockopt');
+  }
+  const result = binding.getsockoptInt(fd, level, name, intOut);
+  if (trace.enabled) trace.getsockopt(fd, level, name, result, intOut[0]!);
+  check(result, 'getsockopt');
   return intOut[0]!;
 }
 
@@ -255,20 +306,29 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
     throw outOfRange('cmd', 'F_GETFD, F_SETFD, F_GETFL or F_SETFL', cmd);
   }
   checkInt32(arg, 'arg');
-  return check(binding.fcntl(fd, cmd, arg), 'fcntl');
+  const result = binding.fcntl(fd, cmd, arg);
+  if (trace.enabled) trace.fcntl(fd, cmd, arg, result);
+  return check(result, 'fcntl');
 }
 
 /** Switch a descriptor between blocking and non-blocking mode (`O_NONBLOCK`). */
 export function setNonBlocking(fd: number, nonBlocking = true): void {
   checkFd(fd);
   checkBoolean(nonBlocking, 'nonBlocking');
-  const flags = check(binding.fcntl(fd, F_GETFL, 0), 'fcntl');
+  const got = binding.fcntl(fd, F_GETFL, 0);
+  if (trace.enabled) trace.fcntl(fd, F_GETFL, 0, got);
+  const flags = check(got, 'fcntl');
   const wanted = nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-  if (wanted !== flags) check(binding.fcntl(fd, F_SETFL, wanted), 'fcntl');
+  if (wanted === flags) return;
+  const result = binding.fcntl(fd, F_SETFL, wanted);
+  if (trace.enabled) trace.fcntl(fd, F_SETFL, wanted, result);
+  check(result, 'fcntl');
 }
 
 /** True when the descriptor is in non-blocking mode. */
 export function getNonBlocking(fd: number): boolean {
   checkFd(fd);
-  return (check(binding.fcntl(fd, F_GETFL, 0), 'fcntl') & O_NONBLOCK) !== 0;
+  const result = binding.fcntl(fd, F_GETFL, 0);
+  if (trace.enabled) trace.fcntl(fd, F_GETFL, 0, result);
+  return (check(result, 'fcntl') & O_NONBLOCK) !== 0;
 }
