@@ -9,6 +9,7 @@ import { constants } from './constants';
 import { socketError } from './errors';
 import type { RecvfromResult } from './flat';
 import { binding } from './native';
+import * as trace from './trace';
 import { checkBuffer, checkFd, checkInt32, invalidType, outOfRange } from './validate';
 
 /** One datagram of a {@link sendmmsg} batch. */
@@ -61,6 +62,7 @@ export function sendmmsg(fd: number, messages: readonly BatchMessage[], flags = 
   checkInt32(flags, 'flags');
   const { buffers, addresses, targets } = encodeBatch(messages);
   const result = binding.sendmmsg(fd, buffers, addresses, flags);
+  if (trace.enabled) trace.sendmmsg(fd, buffers.length, flags, targets[0]?.address, result);
   if (result < 0) throw socketError(-result, 'sendmmsg', targets[0]?.address);
   return result;
 }
@@ -83,6 +85,7 @@ export function recvmmsg(fd: number, buffers: readonly ArrayBufferView[], flags 
     addressOut = Buffer.alloc(STORAGE * count);
   }
   const received = binding.recvmmsg(fd, buffers as ArrayBufferView[], flags, resultOut, addressOut);
+  if (trace.enabled) trace.recvmmsg(fd, count, flags, received);
   if (received < 0) throw socketError(-received, 'recvmmsg');
   const results: RecvfromResult[] = new Array(received);
   for (let i = 0; i < received; i++) {

@@ -18,8 +18,9 @@ import {
   type SocketAddress,
 } from './address';
 import { F_GETFD, F_GETFL, F_SETFD, F_SETFL, MSG_TRUNC, O_NONBLOCK, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO } from './constants';
-import { socketError } from './errors';
+import { ArgumentRangeError, socketError } from './errors';
 import { binding } from './native';
+import { isOwned } from './ownership';
 import * as trace from './trace';
 import { checkBoolean, checkBuffer, checkCount, checkFd, checkInt32, checkInteger, outOfRange } from './validate';
 
@@ -97,9 +98,18 @@ export function socketpair(domain: number, type: number, protocol = 0): [number,
   return checkValue(result, 'socketpair');
 }
 
-/** `close(2)`. Never retried on EINTR (the descriptor is gone either way). */
+/**
+ * `close(2)`. Never retried on EINTR (the descriptor is gone either way). A descriptor owned by
+ * a live `Socket` is refused (`ERR_SOCKET_OWNED`): close the Socket instead.
+ */
 export function close(fd: number): void {
   checkFd(fd);
+  if (isOwned(fd)) {
+    throw new ArgumentRangeError(
+      'ERR_SOCKET_OWNED',
+      `close: descriptor ${fd} belongs to a Socket; call socket.close() instead`,
+    );
+  }
   const result = binding.close(fd);
   if (trace.enabled) trace.close(fd, result);
   check(result, 'close');

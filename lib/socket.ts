@@ -15,6 +15,7 @@ import { ArgumentTypeError, socketError } from './errors';
 import * as flat from './flat';
 import { encodeBatch, type BatchMessage } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
+import { claim, release } from './ownership';
 import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType } from './validate';
 
 /** A datagram received without a caller buffer: `data` is exactly its size. */
@@ -151,6 +152,7 @@ export class Socket implements AsyncIterable<Datagram> {
     }
     this.#fd = fd;
     owners.set(this.#handle, this);
+    claim(fd, this);
   }
 
   /**
@@ -561,6 +563,7 @@ export class Socket implements AsyncIterable<Datagram> {
     const handle = this.#handle;
     if (handle === null) return;
     this.#handle = null;
+    release(this.#fd);
     this.#fd = -1;
     handle.close();
     const error = (operation: string): SocketClosedError => new SocketClosedError(operation);

@@ -400,3 +400,14 @@ export function fcntl(fd: number, cmd: number, arg: number, result: number): voi
     done(`fcntl(${fd}, ${name}, ${hex(arg)})`, result);
   }
 }
+
+/** @internal strace prints the vector as `[{msg_hdr=...}, ...]`; a count says as much here. */
+export function sendmmsg(fd: number, count: number, flags: number, first: SocketAddress | undefined, result: number): void {
+  const to = first ? `, ${address(first)}${count > 1 ? ', ...' : ''}` : '';
+  done(`sendmmsg(${fd}, [${count} messages${to}], ${count}, ${mask(getNames().msg, flags)})`, result);
+}
+
+/** @internal */
+export function recvmmsg(fd: number, count: number, flags: number, result: number): void {
+  done(`recvmmsg(${fd}, [${count} buffers], ${count}, ${mask(getNames().msg, flags)}, NULL)`, result);
+}

@@ -12,6 +12,7 @@ import {
   recvmmsg,
   sendmmsg,
   setNonBlocking,
+  setTrace,
   socketpair,
   type BatchMessage,
 } from '../lib';
@@ -88,6 +89,23 @@ describe('flat sendmmsg / recvmmsg', () => {
     expect(() => sendmmsg(a, [{ buf: payload(0, 64) }])).toThrow(WouldBlockError);
     const first = recvmmsg(b, [Buffer.alloc(64)], MSG_DONTWAIT);
     expect(first).toHaveLength(1);
+  });
+
+  it('batches are traced like every flat call', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    const lines: string[] = [];
+    const previous = setTrace((line) => lines.push(line));
+    try {
+      sendmmsg(client.fd, [{ buf: Buffer.from('a'), address: server.addr }, { buf: Buffer.from('b'), address: server.addr }]);
+      recvmmsg(server.fd, [Buffer.alloc(1), Buffer.alloc(1), Buffer.alloc(1)], MSG_DONTWAIT);
+    } finally {
+      setTrace(previous);
+    }
+    expect(lines).toEqual([
+      `sendmmsg(${client.fd}, [2 messages, 127.0.0.1:${server.addr.port}, ...], 2, 0) = 2`,
+      `recvmmsg(${server.fd}, [3 buffers], 3, MSG_DONTWAIT, NULL) = 2`,
+    ]);
   });
 
   it('bad input is refused before any syscall', () => {

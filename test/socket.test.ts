@@ -10,6 +10,7 @@ import {
   AF_UNIX,
   AbortError,
   AlreadyConnectedError,
+  BadDescriptorError,
   ConnectionRefusedError,
   DestinationAddressRequiredError,
   NotConnectedError,
@@ -20,6 +21,7 @@ import {
   SocketClosedError,
   TimedOutError,
   socketpair,
+  close,
   type InetAddress,
 } from '../lib';
 import { openDescriptors } from './helpers/descriptors';
@@ -209,6 +211,15 @@ describe('Socket: abort, timeout, close', () => {
       await expect(socket.recvfrom()).rejects.toBeInstanceOf(SocketClosedError);
       expect((await reuse.socket.recvfrom()).data.toString()).toBe('mine');
     }
+  });
+
+  it('the flat close() refuses a descriptor a live Socket owns', () => {
+    const { socket } = udp();
+    const fd = socket.fd;
+    expect(() => close(fd)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_OWNED' }));
+    expect(socket.getsockname().family).toBe('AF_INET'); // still open, still its own
+    socket.close();
+    expect(() => close(fd)).toThrow(BadDescriptorError);
   });
 
   it('using / await using close the socket at the end of the block', async () => {
