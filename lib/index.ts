@@ -13,6 +13,7 @@ export { MAX_BATCH, recvmmsg, sendmmsg, type BatchMessage } from './batch';
 export { setTrace, type TraceSink } from './trace';
 export { AbortError, Socket, SocketClosedError, type Datagram, type ReceiveResult, type WaitOptions } from './socket';
 export { formatAddress } from './format';
+export type { SocketHandleStats as SocketStats } from './native';
 export {
   EncodedAddress,
   sockaddr,

@@ -69,6 +69,21 @@ describe('examples', () => {
     expect(out).toMatch(/^client: recvfrom = "datagrams keep their boundaries" \(31 bytes\)/m);
   });
 
+  it('udp-echo-server-async (a Socket) serves the same clients, zero-length datagrams included', async () => {
+    const server = await startServer('udp-echo-server-async.js');
+    try {
+      const reply = await runExample('udp-echo-client.js', ['127.0.0.1', String(server.port), 'async', '']);
+      expect(reply.code).toBe(0);
+      expect(reply.stdout).toBe(
+        [`reply from 127.0.0.1:${server.port}: "async" (5 bytes)`, `reply from 127.0.0.1:${server.port}: "" (0 bytes)`, ''].join('\n'),
+      );
+      await waitFor(() => /echoed 0 bytes/.test(server.output()), 'the server to log the empty echo');
+      expect(server.output()).toMatch(/^echoed 5 bytes to 127\.0\.0\.1:\d+ \(\d+ s up\)$/m);
+    } finally {
+      await server.stop();
+    }
+  });
+
   describe('the UDP echo server and its clients', () => {
     let server: Server;
     beforeEach(async () => {
