@@ -9,6 +9,7 @@
 export * from './constants';
 export * from './errors';
 export * from './flat';
+export * from './msg';
 export { MAX_BATCH, recvmmsg, sendmmsg, type BatchMessage } from './batch';
 export { setTrace, type TraceSink } from './trace';
 export { AbortError, Socket, SocketClosedError, type Datagram, type ReceiveResult, type WaitOptions } from './socket';

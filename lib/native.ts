@@ -67,6 +67,21 @@ export interface NativeBinding {
   read(fd: number, buf: ArrayBufferView, offset: number, length: number): number;
   getsockname(fd: number): SocketAddress | number;
   getpeername(fd: number): SocketAddress | number;
+  /** sendmsg(2): `control` is encoded control data or an array of entries (native/cmsg.h). */
+  sendmsg(
+    fd: number, buffers: readonly ArrayBufferView[], flags: number, address: Uint8Array | null,
+    control: Uint8Array | readonly object[] | null,
+  ): number;
+  /** recvmsg(2): sender length, msg_flags and msg_controllen go to resultOut[0..2]. */
+  recvmsg(
+    fd: number, buffers: readonly ArrayBufferView[], flags: number, addressOut: Uint8Array, resultOut: Int32Array,
+    control: Uint8Array, controlOffset: number, controlLength: number,
+  ): number;
+  encodeControl(entries: readonly object[]): Buffer;
+  /** Entries as native/cmsg.cc builds them; lib/msg.ts completes the error-queue ones. */
+  parseControl(bytes: Uint8Array, length: number): Array<{ kind: string; [field: string]: unknown }>;
+  cmsgSpace(length: number): number;
+  cmsgLen(length: number): number;
   sendmmsg(fd: number, buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[], flags: number): number;
   recvmmsg(fd: number, buffers: ArrayBufferView[], flags: number, resultOut: Int32Array, addressOut: Uint8Array): number;
 

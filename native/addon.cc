@@ -3,8 +3,10 @@
 
 #include "addon_data.h"
 #include "address.h"
+#include "cmsg.h"
 #include "batch.h"
 #include "constants.h"
+#include "msg.h"
 #include "socket_handle.h"
 #include "sockopt.h"
 #include "syscalls.h"
@@ -52,6 +54,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("read", Napi::Function::New(env, Read, "read"));
   exports.Set("getsockname", Napi::Function::New(env, Getsockname, "getsockname"));
   exports.Set("getpeername", Napi::Function::New(env, Getpeername, "getpeername"));
+  exports.Set("sendmsg", Napi::Function::New(env, Sendmsg, "sendmsg"));
+  exports.Set("recvmsg", Napi::Function::New(env, Recvmsg, "recvmsg"));
+  exports.Set("encodeControl", Napi::Function::New(env, EncodeControlJs, "encodeControl"));
+  exports.Set("parseControl", Napi::Function::New(env, ParseControlJs, "parseControl"));
+  exports.Set("cmsgSpace", Napi::Function::New(env, CmsgSpace, "cmsgSpace"));
+  exports.Set("cmsgLen", Napi::Function::New(env, CmsgLen, "cmsgLen"));
   exports.Set("sendmmsg", Napi::Function::New(env, Sendmmsg, "sendmmsg"));
   exports.Set("recvmmsg", Napi::Function::New(env, Recvmmsg, "recvmmsg"));
 

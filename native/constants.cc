@@ -1,12 +1,19 @@
 #include "constants.h"
 
 #include <cerrno>
+#include <climits>
 
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+
+#if defined(__linux__)
+#include <linux/errqueue.h>  // SO_EE_ORIGIN_*
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
+#endif
 
 #include "platform.h"
 
@@ -78,6 +85,14 @@ Napi::Object Constants(Napi::Env env) {
 #ifdef SO_NOSIGPIPE
   BSDSOCK_CONSTANT(c, SO_NOSIGPIPE);
 #endif
+  // Control message types at SOL_SOCKET (sendmsg/recvmsg).
+  BSDSOCK_CONSTANT(c, SCM_RIGHTS);
+#ifdef SCM_TIMESTAMP
+  BSDSOCK_CONSTANT(c, SCM_TIMESTAMP);
+#endif
+#ifdef SCM_TIMESTAMPNS
+  BSDSOCK_CONSTANT(c, SCM_TIMESTAMPNS);
+#endif
   // IPPROTO_IP options.
   BSDSOCK_CONSTANT(c, IP_TTL);
   BSDSOCK_CONSTANT(c, IP_TOS);
@@ -116,6 +131,12 @@ Napi::Object Constants(Napi::Env env) {
 #ifdef IP_DONTFRAG
   BSDSOCK_CONSTANT(c, IP_DONTFRAG);
 #endif
+#ifdef IP_RECVORIGDSTADDR
+  BSDSOCK_CONSTANT(c, IP_RECVORIGDSTADDR);
+#endif
+#ifdef IP_ORIGDSTADDR
+  BSDSOCK_CONSTANT(c, IP_ORIGDSTADDR);
+#endif
   // IPPROTO_IPV6 options.
   BSDSOCK_CONSTANT(c, IPV6_V6ONLY);
   BSDSOCK_CONSTANT(c, IPV6_UNICAST_HOPS);
@@ -140,6 +161,46 @@ Napi::Object Constants(Napi::Env env) {
 #ifdef IPV6_MTU_DISCOVER
   BSDSOCK_CONSTANT(c, IPV6_MTU_DISCOVER);
 #endif
+#ifdef IPV6_RECVTCLASS
+  BSDSOCK_CONSTANT(c, IPV6_RECVTCLASS);
+#endif
+#ifdef IPV6_TCLASS
+  BSDSOCK_CONSTANT(c, IPV6_TCLASS);
+#endif
+  // The origin of an error-queue report (struct sock_extended_err, Linux).
+#ifdef SO_EE_ORIGIN_ICMP
+  BSDSOCK_CONSTANT(c, SO_EE_ORIGIN_NONE);
+  BSDSOCK_CONSTANT(c, SO_EE_ORIGIN_LOCAL);
+  BSDSOCK_CONSTANT(c, SO_EE_ORIGIN_ICMP);
+  BSDSOCK_CONSTANT(c, SO_EE_ORIGIN_ICMP6);
+#endif
+#ifdef SO_EE_ORIGIN_TXSTATUS
+  BSDSOCK_CONSTANT(c, SO_EE_ORIGIN_TXSTATUS);
+#endif
+#ifdef SO_EE_ORIGIN_ZEROCOPY
+  BSDSOCK_CONSTANT(c, SO_EE_ORIGIN_ZEROCOPY);
+#endif
+#ifdef SO_EE_ORIGIN_TXTIME
+  BSDSOCK_CONSTANT(c, SO_EE_ORIGIN_TXTIME);
+#endif
+  // ICMP types and codes an error-queue report carries (Linux names).
+#ifdef ICMP_DEST_UNREACH
+  BSDSOCK_CONSTANT(c, ICMP_DEST_UNREACH);
+  BSDSOCK_CONSTANT(c, ICMP_NET_UNREACH);
+  BSDSOCK_CONSTANT(c, ICMP_HOST_UNREACH);
+  BSDSOCK_CONSTANT(c, ICMP_PORT_UNREACH);
+  BSDSOCK_CONSTANT(c, ICMP_FRAG_NEEDED);
+#endif
+#ifdef ICMP_TIME_EXCEEDED
+  BSDSOCK_CONSTANT(c, ICMP_TIME_EXCEEDED);
+#endif
+#ifdef ICMP6_DST_UNREACH
+  BSDSOCK_CONSTANT(c, ICMP6_DST_UNREACH);
+  BSDSOCK_CONSTANT(c, ICMP6_DST_UNREACH_ADDR);
+  BSDSOCK_CONSTANT(c, ICMP6_DST_UNREACH_NOPORT);
+  BSDSOCK_CONSTANT(c, ICMP6_PACKET_TOO_BIG);
+  BSDSOCK_CONSTANT(c, ICMP6_TIME_EXCEEDED);
+#endif
   // IPPROTO_TCP options.
   BSDSOCK_CONSTANT(c, TCP_NODELAY);
   // Message flags.
@@ -162,6 +223,13 @@ Napi::Object Constants(Napi::Env env) {
 #endif
 #ifdef MSG_CONFIRM
   BSDSOCK_CONSTANT(c, MSG_CONFIRM);
+#endif
+#ifdef MSG_CMSG_CLOEXEC
+  BSDSOCK_CONSTANT(c, MSG_CMSG_CLOEXEC);
+#endif
+#ifdef IOV_MAX
+  // The most buffers one sendmsg/recvmsg takes.
+  BSDSOCK_CONSTANT(c, IOV_MAX);
 #endif
   // shutdown() directions.
   BSDSOCK_CONSTANT(c, SHUT_RD);
