@@ -77,14 +77,17 @@ export function sendmmsg(fd: number, messages: readonly BatchMessage[], flags = 
 export function recvmmsg(fd: number, buffers: readonly ArrayBufferView[], flags = 0): RecvfromResult[] {
   checkFd(fd);
   checkBatch(buffers, 'buffers');
-  buffers.forEach((buf, i) => checkBuffer(buf, `buffers[${i}]`));
+  // A plain copy: native code then reads elements no getter can run on, so no JavaScript can
+  // detach a buffer between the check and the kernel's write.
+  const list = Array.from(buffers as readonly ArrayBufferView[]);
+  list.forEach((buf, i) => checkBuffer(buf, `buffers[${i}]`));
   checkInt32(flags, 'flags');
-  const count = buffers.length;
+  const count = list.length;
   if (resultOut.length < 3 * count) {
     resultOut = new Int32Array(3 * count);
     addressOut = Buffer.alloc(STORAGE * count);
   }
-  const received = binding.recvmmsg(fd, buffers as ArrayBufferView[], flags, resultOut, addressOut);
+  const received = binding.recvmmsg(fd, list, flags, resultOut, addressOut);
   if (trace.enabled) trace.recvmmsg(fd, count, flags, received);
   if (received < 0) throw socketError(-received, 'recvmmsg');
   const results: RecvfromResult[] = new Array(received);

@@ -22,7 +22,7 @@ import { ArgumentRangeError, socketError } from './errors';
 import { binding } from './native';
 import { isOwned } from './ownership';
 import * as trace from './trace';
-import { checkBoolean, checkBuffer, checkCount, checkFd, checkInt32, checkInteger, outOfRange } from './validate';
+import { checkBoolean, checkBuffer, checkCount, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
 
 /** What {@link recvfrom} returns. */
 export interface RecvfromResult {
@@ -176,7 +176,9 @@ export function sendto(fd: number, buf: ArrayBufferView, flags: number, address:
 }
 
 /** `send(2)` on a connected socket: bytes sent. */
-export function send(fd: number, buf: ArrayBufferView, flags = 0): number {
+export function send(fd: number, buf: ArrayBufferView, flags: number = 0): number {
+  // An explicit undefined is a platform's missing constant (MSG_ERRQUEUE on macOS), not 0.
+  if (arguments.length > 2 && arguments[2] === undefined) throw invalidType('flags', 'of type number', undefined);
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
@@ -198,7 +200,9 @@ export function write(fd: number, buf: ArrayBufferView, count?: number): number 
  * `recvfrom(2)`: receives one datagram into `buf` (nothing else is allocated for the data).
  * `truncated` is true when the datagram was longer than `buf`.
  */
-export function recvfrom(fd: number, buf: ArrayBufferView, flags = 0): RecvfromResult {
+export function recvfrom(fd: number, buf: ArrayBufferView, flags: number = 0): RecvfromResult {
+  // An explicit undefined is a platform's missing constant (MSG_ERRQUEUE on macOS), not 0.
+  if (arguments.length > 2 && arguments[2] === undefined) throw invalidType('flags', 'of type number', undefined);
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
@@ -214,7 +218,9 @@ export function recvfrom(fd: number, buf: ArrayBufferView, flags = 0): RecvfromR
 }
 
 /** `recv(2)`: bytes received into `buf`. */
-export function recv(fd: number, buf: ArrayBufferView, flags = 0): number {
+export function recv(fd: number, buf: ArrayBufferView, flags: number = 0): number {
+  // An explicit undefined is a platform's missing constant (MSG_ERRQUEUE on macOS), not 0.
+  if (arguments.length > 2 && arguments[2] === undefined) throw invalidType('flags', 'of type number', undefined);
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);

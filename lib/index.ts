@@ -12,7 +12,16 @@ export * from './flat';
 export * from './msg';
 export { MAX_BATCH, recvmmsg, sendmmsg, type BatchMessage } from './batch';
 export { setTrace, type TraceSink } from './trace';
-export { AbortError, Socket, SocketClosedError, type Datagram, type ReceiveResult, type WaitOptions } from './socket';
+export {
+  AbortError,
+  Socket,
+  SocketClosedError,
+  UnsupportedError,
+  type Datagram,
+  type ErrorReport,
+  type ReceiveResult,
+  type WaitOptions,
+} from './socket';
 export { formatAddress } from './format';
 export type { SocketHandleStats as SocketStats } from './native';
 export {

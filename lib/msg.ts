@@ -302,7 +302,8 @@ export interface RecvmsgResult {
 }
 
 /** An error-queue entry as native/cmsg.cc returns it: numbers, which {@link errorEntry} names. */
-interface NativeErrorEntry {
+/** @internal An error-queue entry as native code parses it. */
+export interface NativeErrorEntry {
   kind: 'error';
   errno: number;
   origin: number;
@@ -430,7 +431,8 @@ function parse(length: number, from: SocketAddress): ControlMessage[] {
   return entries;
 }
 
-function errorEntry(raw: NativeErrorEntry, from: SocketAddress): ErrorQueueMessage {
+/** @internal The typed form of a native error-queue entry; `from` is the original destination. */
+export function errorEntry(raw: NativeErrorEntry, from: SocketAddress): ErrorQueueMessage {
   const error = socketError(raw.errno, 'recvmsg', from.family === 'AF_UNSPEC' ? undefined : from);
   // The error happened earlier, elsewhere; its stack shows where it was read.
   Error.captureStackTrace(error, recvmsg);

@@ -29,6 +29,8 @@ export interface NativeSocketHandle {
   recv(id: number, buf: ArrayBufferView | undefined, offset: number, length: number, flags: number): boolean;
   cancelRecv(id: number): boolean;
   setInterest(readable: boolean, writable: boolean): void;
+  setErrorReports(on: boolean): void;
+  drainErrors(): number;
   close(): void;
   ref(): void;
   unref(): void;
@@ -43,6 +45,7 @@ export interface NativeBinding {
     fd: number,
     onRecv: (this: NativeSocketHandle, results: unknown[]) => void,
     onReady: (this: NativeSocketHandle, events: number, error: number) => void,
+    onErrors: (this: NativeSocketHandle, reports: unknown[]) => void,
   ) => NativeSocketHandle;
 
   encodeAddress(family: number, hostOrPath: string, port: number, flowinfo: number, scopeId: number): Buffer;

@@ -10,9 +10,22 @@
 import * as os from 'node:os';
 
 import { AddressDecoder, sockaddr, type AddressInput, type EncodedAddress, type SocketAddress } from './address';
-import { F_GETFD, F_SETFD, FD_CLOEXEC, MSG_TRUNC, SOL_SOCKET, SO_ERROR } from './constants';
+import {
+  F_GETFD,
+  F_SETFD,
+  FD_CLOEXEC,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_RECVERR,
+  IP_RECVERR,
+  MSG_ERRQUEUE,
+  MSG_TRUNC,
+  SOL_SOCKET,
+  SO_ERROR,
+} from './constants';
 import { ArgumentTypeError, socketError } from './errors';
 import * as flat from './flat';
+import { errorEntry, type ErrorQueueMessage, type NativeErrorEntry } from './msg';
 import { encodeBatch, type BatchMessage } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { claim, release } from './ownership';
@@ -39,6 +52,21 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Give up after this many milliseconds: the promise rejects with a `TimedOutError` (ETIMEDOUT). */
   timeout?: number;
+}
+
+/** One report of the error queue (see {@link Socket.errors}), with the payload the kernel returned. */
+export interface ErrorReport extends ErrorQueueMessage {
+  /** The start of the datagram that failed (at most 512 bytes). */
+  payload: Buffer;
+}
+
+/** A feature this platform's kernel does not have (the error queue outside Linux). */
+export class UnsupportedError extends Error {
+  readonly code = 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedError';
+  }
 }
 
 /** An operation on a closed socket, or pending when it was closed. */
@@ -108,8 +136,13 @@ function onReady(this: NativeSocketHandle, events: number, error: number): void 
   owners.get(this)?.[kReady](events, error);
 }
 
+function onErrors(this: NativeSocketHandle, reports: unknown[]): void {
+  owners.get(this)?.[kErrors](reports);
+}
+
 const kDeliver = Symbol('deliver');
 const kReady = Symbol('ready');
+const kErrors = Symbol('errors');
 
 // Per module instance (so per thread): receives without a caller buffer that complete at once
 // go through this scratch space, then into a Buffer of the datagram's size.
@@ -135,6 +168,9 @@ export class Socket implements AsyncIterable<Datagram> {
   readonly #sends: PendingSend[] = [];
   readonly #accepts: PendingAccept[] = [];
   #connecting: { resolve(): void; reject(error: Error): void; target: EncodedAddress } | undefined;
+  readonly #errorListeners = new Set<(report: ErrorReport) => void>();
+  // Iterators to end when the socket closes.
+  readonly #closeHooks = new Set<() => void>();
 
   /** `socket(domain, type, protocol)`: a new non-blocking, close-on-exec socket. */
   constructor(domain: number, type: number, protocol?: number);
@@ -145,7 +181,7 @@ export class Socket implements AsyncIterable<Datagram> {
     try {
       flat.setNonBlocking(fd, true);
       if (adoptFd !== undefined) flat.fcntl(fd, F_SETFD, flat.fcntl(fd, F_GETFD) | FD_CLOEXEC);
-      this.#handle = new binding.SocketHandle(fd, onRecv, onReady);
+      this.#handle = new binding.SocketHandle(fd, onRecv, onReady, onErrors);
     } catch (err) {
       if (adoptFd === undefined) flat.close(fd);
       throw err;
@@ -281,7 +317,7 @@ export class Socket implements AsyncIterable<Datagram> {
       // Nothing queued before it: try at once (the datagram may already be there).
       if (this.#receives.size === 0) {
         const space = buf ? undefined : (scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE));
-        const result = binding.recvfrom(fd, buf ?? space!, 0, buf ? size : SCRATCH_SIZE, 0, decoder.scratch, resultOut);
+        const result = this.#retryAfterReports(() => binding.recvfrom(fd, buf ?? space!, 0, buf ? size : SCRATCH_SIZE, 0, decoder.scratch, resultOut));
         if (result >= 0) {
           const data = space ? Buffer.from(space.subarray(0, Math.min(result, SCRATCH_SIZE))) : undefined;
           const truncated = (resultOut[1]! & MSG_TRUNC) !== 0;
@@ -364,7 +400,7 @@ export class Socket implements AsyncIterable<Datagram> {
     const length = checkBuffer(buf, 'buf');
     checkInt32(flags, 'flags');
     if (this.#sends.length === 0) {
-      const result = this.#trySend(fd, buf, length, flags, target);
+      const result = this.#retryAfterReports(() => this.#trySend(fd, buf, length, flags, target));
       if (result >= 0) return Promise.resolve(result);
       if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, syscall, target?.address));
     }
@@ -386,7 +422,7 @@ export class Socket implements AsyncIterable<Datagram> {
       const { buffers, addresses, targets } = encodeBatch(messages);
       let sent = 0;
       if (this.#sends.length === 0) {
-        const result = binding.sendmmsg(fd, buffers, addresses, flags);
+        const result = this.#retryAfterReports(() => binding.sendmmsg(fd, buffers, addresses, flags));
         if (result >= 0) sent = result;
         else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, 'sendmmsg', targets[0]?.address));
       }
@@ -404,6 +440,18 @@ export class Socket implements AsyncIterable<Datagram> {
       this.#updateInterest();
       return Promise.all(waiting).then(() => buffers.length);
     });
+  }
+
+  /**
+   * With IP_RECVERR every ICMP report is also the socket's pending error, and fails the next
+   * send or receive once, whatever that call was about. While {@link errors} reads the reports,
+   * such a failure is not the call's own: read the queue (which resets the pending error, and
+   * delivers the reports) and make the call again. A failure with nothing queued is real.
+   */
+  #retryAfterReports(call: () => number): number {
+    const result = call();
+    if (result >= 0 || this.#errorListeners.size === 0 || wouldBlock(-result)) return result;
+    return this.#handle !== null && this.#handle.drainErrors() > 0 ? call() : result;
   }
 
   #trySend(fd: number, buf: ArrayBufferView, length: number, flags: number, target: EncodedAddress | undefined): number {
@@ -498,7 +546,7 @@ export class Socket implements AsyncIterable<Datagram> {
   #flushSends(): void {
     while (this.#sends.length > 0 && this.#handle !== null) {
       const send = this.#sends[0]!;
-      const result = this.#trySend(this.#fd, send.buf, send.length, send.flags, send.target);
+      const result = this.#retryAfterReports(() => this.#trySend(this.#fd, send.buf, send.length, send.flags, send.target));
       if (result < 0 && (wouldBlock(-result) || -result === ENOBUFS)) return; // wait for more room
       this.#sends.shift();
       if (result >= 0) send.resolve(result);
@@ -535,6 +583,90 @@ export class Socket implements AsyncIterable<Datagram> {
         throw err;
       }
       yield datagram;
+    }
+  }
+
+  /**
+   * The socket's ICMP error reports, as they arrive (Linux). Turns on `IP_RECVERR` (and
+   * `IPV6_RECVERR` on an IPv6 socket) and watches the error queue: each report says which
+   * destination failed, which host answered (`offender`), the ICMP type and code, and the
+   * typed error, so an unconnected socket learns which of its peers refused. While reports are
+   * read this way, data receives are never failed by errors that belong to the queue. The
+   * watcher reads the queue empty on every wake-up, so the thread goes idle again at once.
+   * Reports arriving while nobody iterates are dropped; `break` stops watching.
+   */
+  errors(options?: { signal?: AbortSignal }): AsyncIterableIterator<ErrorReport> {
+    const handle = this.#handle;
+    if (handle === null) throw new SocketClosedError('errors');
+    if (MSG_ERRQUEUE === undefined) {
+      throw new UnsupportedError('errors(): the socket error queue (MSG_ERRQUEUE) exists only on Linux');
+    }
+    checkWaitOptions(options);
+    const family = this.getsockname().family;
+    if (family === 'AF_INET6') {
+      this.setsockopt(IPPROTO_IPV6, IPV6_RECVERR!, true);
+      try {
+        this.setsockopt(IPPROTO_IP, IP_RECVERR!, true); // for IPv4-mapped peers
+      } catch {
+        // an IPv6-only socket
+      }
+    } else {
+      this.setsockopt(IPPROTO_IP, IP_RECVERR!, true);
+    }
+    const queued: ErrorReport[] = [];
+    let waiting: ((result: IteratorResult<ErrorReport>) => void) | undefined;
+    let finished = false;
+    const listener = (report: ErrorReport): void => {
+      if (waiting) {
+        const resolve = waiting;
+        waiting = undefined;
+        resolve({ value: report, done: false });
+      } else {
+        queued.push(report);
+      }
+    };
+    const finish = (): IteratorResult<ErrorReport> => {
+      if (!finished) {
+        finished = true;
+        this.#closeHooks.delete(finish);
+        this.#errorListeners.delete(listener);
+        if (this.#errorListeners.size === 0) this.#handle?.setErrorReports(false);
+        options?.signal?.removeEventListener('abort', onAbort);
+        waiting?.({ value: undefined, done: true });
+        waiting = undefined;
+      }
+      return { value: undefined, done: true };
+    };
+    const onAbort = (): void => {
+      finish();
+    };
+    options?.signal?.addEventListener('abort', onAbort, { once: true });
+    this.#errorListeners.add(listener);
+    handle.setErrorReports(true);
+    this.#closeHooks.add(finish);
+    const iterator: AsyncIterableIterator<ErrorReport> = {
+      next: () => {
+        if (queued.length > 0) return Promise.resolve({ value: queued.shift()!, done: false });
+        if (finished || this.#handle === null) return Promise.resolve(finish());
+        return new Promise((resolve) => {
+          waiting = resolve;
+        });
+      },
+      return: () => Promise.resolve(finish()),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** @internal Error-queue reports of one wake-up: [destination, control entries, payload] ... */
+  [kErrors](reports: unknown[]): void {
+    for (let i = 0; i < reports.length; i += 3) {
+      const destination = reports[i] as SocketAddress;
+      const control = reports[i + 1] as { kind: string }[];
+      const raw = control.find((entry) => entry.kind === 'error');
+      if (!raw) continue;
+      const report: ErrorReport = { ...errorEntry(raw as unknown as NativeErrorEntry, destination), payload: reports[i + 2] as Buffer };
+      for (const listener of this.#errorListeners) listener(report);
     }
   }
 
@@ -581,6 +713,8 @@ export class Socket implements AsyncIterable<Datagram> {
       this.#connecting.reject(error('connect'));
       this.#connecting = undefined;
     }
+    for (const hook of this.#closeHooks) hook();
+    this.#closeHooks.clear();
   }
 
   /** `using socket = new Socket(...)` closes it at the end of the block. */

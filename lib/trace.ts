@@ -107,7 +107,8 @@ function ofNames(list: readonly string[]): Map<number, string> {
 function getNames(): Names {
   if (names) return names;
   const option = new Map<number, Map<number, string>>();
-  option.set(constants.SOL_SOCKET, namespace('SO_'));
+  // SO_EE_ORIGIN_* are values of the error queue's ee_origin, not option names.
+  option.set(constants.SOL_SOCKET, namespace('SO_', Object.keys(constants).filter((name) => name.startsWith('SO_EE_'))));
   // IP_PMTUDISC_* are values of IP_MTU_DISCOVER, not option names (and collide with IP_TOS...).
   option.set(constants.IPPROTO_IP, namespace('IP_', ['IP_PMTUDISC_DONT', 'IP_PMTUDISC_WANT', 'IP_PMTUDISC_DO']));
   option.set(constants.IPPROTO_IPV6, namespace('IPV6_'));
@@ -199,7 +200,12 @@ const SHOWN_BYTES = 32; // strace's default -s
 
 /** The first `length` bytes of `buf` as strace shows a buffer: a C string, cut at 32 bytes. */
 function quoteBytes(buf: ArrayBufferView, length: number): string {
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, Math.min(length, buf.byteLength));
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, Math.min(length, buf.byteLength));
+  } catch {
+    return '<detached>'; // the memory went away (a transferred ArrayBuffer): nothing to show
+  }
   const shown = Math.min(bytes.length, SHOWN_BYTES);
   let out = '"';
   for (let i = 0; i < shown; i++) {

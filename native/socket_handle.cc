@@ -9,6 +9,7 @@
 #include "addon_data.h"
 #include "address.h"
 #include "args.h"
+#include "cmsg.h"
 #include "descriptor.h"
 #include "syscall.h"
 
@@ -39,14 +40,16 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
                          InstanceMethod<&SocketHandle::Ref>("ref"),
                          InstanceMethod<&SocketHandle::Unref>("unref"),
                          InstanceMethod<&SocketHandle::Stats>("stats"),
+                         InstanceMethod<&SocketHandle::SetErrorReports>("setErrorReports"),
+                         InstanceMethod<&SocketHandle::DrainErrors>("drainErrors"),
                      });
 }
 
 SocketHandle::SocketHandle(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<SocketHandle>(info), fd_(ArgFd(info, 0)), addon_(AddonData::From(info.Env())) {
   Napi::Env env = info.Env();
-  if (!info[1].IsFunction() || !info[2].IsFunction()) {
-    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "SocketHandle needs onRecv and onReady functions");
+  if (!info[1].IsFunction() || !info[2].IsFunction() || !info[3].IsFunction()) {
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "SocketHandle needs onRecv, onReady and onErrors functions");
   }
   uv_loop_t* loop = nullptr;
   // The loop of this environment: a worker's own loop in a worker, never uv_default_loop().
@@ -66,6 +69,7 @@ SocketHandle::SocketHandle(const Napi::CallbackInfo& info)
   poll_->data = this;
   on_recv_ = Napi::Persistent(info[1].As<Napi::Function>());
   on_ready_ = Napi::Persistent(info[2].As<Napi::Function>());
+  on_errors_ = Napi::Persistent(info[3].As<Napi::Function>());
   addon_->open_handles.insert(this);
 }
 
@@ -141,6 +145,22 @@ Napi::Value SocketHandle::SetInterest(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setErrorReports(on): whether error-queue reports go to onErrors. Linux only; elsewhere the
+// JavaScript side refuses before it gets here.
+Napi::Value SocketHandle::SetErrorReports(const Napi::CallbackInfo& info) {
+  error_reports_ = ArgBool(info, 0, "on");
+  if (!closed_) UpdateWatcher();
+  return info.Env().Undefined();
+}
+
+// drainErrors() -> reports read. With IP_RECVERR every ICMP report is also the socket's pending
+// error, which fails the next send or receive once; reading the queue resets it. JavaScript
+// calls this when a call fails while reports are wanted, then tries the call again.
+Napi::Value SocketHandle::DrainErrors(const Napi::CallbackInfo& info) {
+  if (closed_) return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), DrainErrorQueue(info.Env()));
+}
+
 Napi::Value SocketHandle::Close(const Napi::CallbackInfo& info) {
   CloseNow();
   return info.Env().Undefined();
@@ -173,6 +193,10 @@ void SocketHandle::UpdateWatcher() {
   int events = 0;
   if (!receives_.empty() || js_readable_) events |= UV_READABLE;
   if (js_writable_) events |= UV_WRITABLE;
+  // Only POLLERR is wanted for error reports. epoll reports it whatever was asked for, and
+  // POLLPRI never fires on a datagram socket: asking for UV_PRIORITIZED alone watches errors
+  // without waking for data nobody waits for.
+  if (error_reports_ && events == 0) events |= UV_PRIORITIZED;
   if (events == 0) {
     if (watching_) {
       uv_poll_stop(poll_);
@@ -207,12 +231,21 @@ void SocketHandle::HandlePoll(int status, int events) {
   Napi::Env env = Env();
   wakeups_++;
   int error = 0;
-  if (status < 0) {
-    // libuv saw POLLERR without POLLIN/POLLOUT (a pending socket error, such as the
-    // ECONNREFUSED of an ICMP port unreachable), reported UV_EBADF and stopped the watcher.
-    // The socket is fine: read the real error (which clears it), report it, and poll again.
+  // When only errors are watched (UV_PRIORITIZED, see UpdateWatcher), libuv merges the events
+  // asked for into a bare EPOLLERR and reports "prioritized" instead of UV_EBADF: the same news.
+  if (status < 0 || (events & UV_PRIORITIZED)) {
+    // libuv saw POLLERR (a pending socket error, such as the ECONNREFUSED of an ICMP port
+    // unreachable, or reports in the error queue), reported UV_EBADF and stopped the watcher.
+    // The socket is fine. Reports the caller asked for are read first: each read from the
+    // error queue also resets the pending error, so data receives stay clean. Then the real
+    // pending error, if one is left, is read (which clears it) and goes to the waiting
+    // operation, and the queue is emptied so that POLLERR clears: otherwise the watcher would
+    // wake again at once, for ever.
+    if (error_reports_) DrainErrorQueue(env);
+    if (closed_) return;
     socklen_t length = sizeof error;
     if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length) == -1) error = errno;
+    if (!error_reports_) DrainErrorQueue(env);
     events = UV_READABLE | UV_WRITABLE;
   }
   if ((events & UV_READABLE) && !receives_.empty()) {
@@ -327,6 +360,44 @@ void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
     if (static_cast<size_t>(received) < prepared) break;  // the queue is empty
   }
   if (n > 0) CallIntoJs(on_recv_, {results});
+}
+
+int SocketHandle::DrainErrorQueue(Napi::Env env) {
+#ifdef MSG_ERRQUEUE
+  // Each report: [destination, control entries, payload]; the payload is the start of the
+  // datagram that failed, as the kernel returns it.
+  constexpr int kMaxReportsPerWakeup = 64;
+  uint8_t payload[512];
+  alignas(std::max_align_t) uint8_t control[512];
+  Napi::Array reports = error_reports_ ? Napi::Array::New(env) : Napi::Array();
+  uint32_t n = 0;
+  int count = 0;
+  for (; count < kMaxReportsPerWakeup; count++) {
+    sockaddr_storage destination;
+    iovec iov{payload, sizeof payload};
+    msghdr message;
+    std::memset(&message, 0, sizeof message);
+    message.msg_name = &destination;
+    message.msg_namelen = sizeof destination;
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t received = RetryOnEintr([&] { return recvmsg(fd_, &message, MSG_ERRQUEUE | MSG_DONTWAIT); });
+    if (received == -1) break;  // EAGAIN: empty (or not an IP socket with IP_RECVERR)
+    if (!error_reports_) continue;
+    socklen_t name_length = message.msg_namelen < sizeof destination ? message.msg_namelen : sizeof destination;
+    size_t stored = static_cast<size_t>(received) < sizeof payload ? static_cast<size_t>(received) : sizeof payload;
+    reports.Set(n++, DecodeAddress(env, destination, name_length));
+    reports.Set(n++, ParseControl(env, control, message.msg_controllen));
+    reports.Set(n++, Napi::Buffer<uint8_t>::Copy(env, payload, stored));
+  }
+  if (n > 0) CallIntoJs(on_errors_, {reports});
+  return count;
+#else
+  (void)env;
+  return 0;
+#endif
 }
 
 bool SocketHandle::CallIntoJs(Napi::FunctionReference& callback, std::initializer_list<napi_value> args) {

@@ -26,7 +26,8 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
  public:
   static Napi::Function Define(Napi::Env env);
 
-  // new SocketHandle(fd, onRecv, onReady): takes ownership of fd (non-blocking, close-on-exec).
+  // new SocketHandle(fd, onRecv, onReady, onErrors): takes ownership of fd (non-blocking,
+  // close-on-exec).
   explicit SocketHandle(const Napi::CallbackInfo& info);
   ~SocketHandle() override;
 
@@ -51,6 +52,8 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value SetErrorReports(const Napi::CallbackInfo& info);
+  Napi::Value DrainErrors(const Napi::CallbackInfo& info);
 
   static void OnPoll(uv_poll_t* poll, int status, int events);
   static void OnClosed(uv_handle_t* handle);
@@ -58,6 +61,10 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   // Receives into the pending requests until EAGAIN, the queue is empty, or the cap is hit.
   // `pending_error` (from SO_ERROR) fails the first request before anything is read.
   void DrainReceives(Napi::Env env, int pending_error);
+  // Reads the socket's error queue (Linux, IP_RECVERR) until it is empty, so that POLLERR
+  // clears and the watcher goes idle; hands the reports to JavaScript when it asked for them.
+  // Returns how many reports it read.
+  int DrainErrorQueue(Napi::Env env);
   bool CallIntoJs(Napi::FunctionReference& callback, std::initializer_list<napi_value> args);
   // Restarts, changes or stops the watcher to match what is pending; holds a strong reference
   // to the JavaScript object while anything waits, so a pending operation keeps it alive.
@@ -70,6 +77,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   bool referenced_loop_ = true;  // ref()/unref(): whether a waiting watcher keeps the loop alive
   bool js_readable_ = false;
   bool js_writable_ = false;
+  bool error_reports_ = false;  // JavaScript iterates the error queue (Socket.errors())
   int watched_events_ = 0;
   uv_poll_t* poll_ = nullptr;  // heap: freed in OnClosed, which may run after this object is gone
   AddonData* addon_;
@@ -85,6 +93,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   std::vector<BatchReceived> batch_received_;
   Napi::FunctionReference on_recv_;
   Napi::FunctionReference on_ready_;
+  Napi::FunctionReference on_errors_;
   // The last sender's address, decoded once and reused while the sender does not change.
   sockaddr_storage last_from_{};
   socklen_t last_from_length_ = 0;

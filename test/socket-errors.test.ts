@@ -1,0 +1,121 @@
+// Socket.errors(): the error queue read asynchronously (Linux). Real ICMP port unreachables on
+// loopback; the watcher drains the queue on every wake-up, so the thread goes idle again.
+import {
+  IPPROTO_IP,
+  IP_RECVERR,
+  ConnectionRefusedError,
+  UnsupportedError,
+  type ErrorReport,
+} from '../lib';
+import { closeSockets, sleep, udp } from './helpers/async-sockets';
+import { itOnLinux, onLinux } from './helpers/platform';
+import { closedUdpPort } from './helpers/sockets';
+
+afterEach(closeSockets);
+
+async function take(iterator: AsyncIterator<ErrorReport>, count: number): Promise<ErrorReport[]> {
+  const reports: ErrorReport[] = [];
+  while (reports.length < count) {
+    const next = await iterator.next();
+    if (next.done) break;
+    reports.push(next.value);
+  }
+  return reports;
+}
+
+/** CPU time (ms) this process spends over `ms` of wall time. */
+async function cpuOver(ms: number): Promise<number> {
+  const start = process.cpuUsage();
+  await sleep(ms);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+describe('Socket.errors()', () => {
+  itOnLinux('an unconnected socket learns which of its peers refused, and from whom', async () => {
+    const client = udp();
+    const live = udp();
+    const dead = [closedUdpPort(), closedUdpPort(), closedUdpPort()];
+    const reports = client.socket.errors();
+    for (const to of dead) await client.socket.sendto(Buffer.from(`to ${to.port}`), to);
+    await client.socket.sendto(Buffer.from('hello'), live.addr);
+    const got = await take(reports, 3);
+    expect(got.map((r) => r.destination)).toEqual(dead);
+    for (const [i, r] of got.entries()) {
+      expect(r.error).toBeInstanceOf(ConnectionRefusedError);
+      expect(r).toMatchObject({ origin: 'ICMP', icmpType: 3, icmpCode: 3, offender: { family: 'AF_INET', address: '127.0.0.1' } });
+      expect(r.payload.toString()).toBe(`to ${dead[i]!.port}`);
+    }
+    // The live peer got its datagram; the socket is fine.
+    expect((await live.socket.recvfrom()).data.toString()).toBe('hello');
+    await reports.return!();
+  });
+
+  itOnLinux('a pending receive is not failed by errors that belong to the queue', async () => {
+    const client = udp();
+    const live = udp();
+    const reports = client.socket.errors();
+    const receive = client.socket.recvfrom();
+    await client.socket.sendto(Buffer.from('x'), closedUdpPort());
+    const [report] = await take(reports, 1);
+    expect(report!.error.code).toBe('ECONNREFUSED');
+    // Still waiting: the refusal went to the report, not to the receive.
+    const raced = await Promise.race([receive.then(() => 'resolved', () => 'rejected'), sleep(50).then(() => 'pending')]);
+    expect(raced).toBe('pending');
+    await live.socket.sendto(Buffer.from('data'), client.addr);
+    expect((await receive).data.toString()).toBe('data');
+    // A send after the report is clean too (the pending error was reset by reading the queue).
+    await expect(client.socket.sendto(Buffer.from('y'), live.addr)).resolves.toBe(1);
+    await reports.return!();
+  });
+
+  itOnLinux('after a burst of errors the thread goes idle: no busy loop on POLLERR', async () => {
+    const client = udp();
+    const reports = client.socket.errors();
+    const targets = Array.from({ length: 40 }, () => closedUdpPort());
+    for (const to of targets) await client.socket.sendto(Buffer.from('x'), to);
+    await take(reports, 10);
+    await sleep(100);
+    const wakeups = client.socket.stats().wakeups;
+    expect(await cpuOver(1000)).toBeLessThan(150);
+    expect(client.socket.stats().wakeups - wakeups).toBeLessThan(5);
+    expect(client.socket.stats().watching).toBe(true); // still watching for reports
+    await reports.return!();
+    expect(client.socket.stats().watching).toBe(false);
+  });
+
+  itOnLinux('IP_RECVERR turned on by hand, with no reader: the queue is emptied, no busy loop', async () => {
+    const client = udp();
+    client.socket.setsockopt(IPPROTO_IP, IP_RECVERR!, true);
+    // A receive waits (the watcher runs) while the reports pile up in the error queue.
+    const receive = client.socket.recvfrom().catch((err: unknown) => err);
+    for (let i = 0; i < 5; i++) {
+      // The kernel's rule: each report is also the pending error, which fails the next call
+      // once. Here that is sometimes this send.
+      await client.socket.sendto(Buffer.from('x'), closedUdpPort()).catch((err: unknown) => {
+        expect(err).toBeInstanceOf(ConnectionRefusedError);
+      });
+    }
+    await sleep(100);
+    const wakeups = client.socket.stats().wakeups;
+    expect(await cpuOver(500)).toBeLessThan(100);
+    expect(client.socket.stats().wakeups - wakeups).toBeLessThan(5);
+    client.socket.close();
+    const outcome = await receive;
+    // Whichever came first: a refusal the receive was given, or the close.
+    expect([ConnectionRefusedError.name, 'SocketClosedError']).toContain((outcome as Error).name);
+  });
+
+  itOnLinux('closing the socket ends the iteration', async () => {
+    const client = udp();
+    const reports = client.socket.errors();
+    const next = reports.next();
+    client.socket.close();
+    await expect(next).resolves.toEqual({ value: undefined, done: true });
+  });
+
+  (onLinux ? it.skip : it)('outside Linux it is a typed UnsupportedError', () => {
+    const client = udp();
+    expect(() => client.socket.errors()).toThrow(UnsupportedError);
+  });
+});
