@@ -19,6 +19,7 @@ import { AddressDecoder, EncodedAddress, sockaddr, type AddressInput, type Socke
 import { constants, MSG_CTRUNC, MSG_TRUNC } from './constants';
 import { ArgumentRangeError, ArgumentTypeError, socketError, type SocketError } from './errors';
 import { binding } from './native';
+import * as trace from './trace';
 import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType } from './validate';
 
 /* ---------------------------------------------------------------------------------------------
@@ -384,6 +385,7 @@ export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], flags?:
     }
   }
   const result = binding.sendmsg(fd, buffers, callFlags, target ? target.bytes : null, control);
+  if (trace.enabled) trace.sendmsg(fd, buffers, callFlags, target?.address, control !== null, result);
   return check(result, 'sendmsg', target?.address);
 }
 
@@ -409,17 +411,22 @@ export function recvmsg(fd: number, buffers: readonly ArrayBufferView[], flags?:
   }
   if (controlSize > controlScratch.length) controlScratch = Buffer.alloc(controlSize);
   const result = binding.recvmsg(fd, buffers, callFlags, decoder.scratch, resultOut, controlScratch, 0, controlSize);
-  const bytes = check(result, 'recvmsg');
+  if (result < 0) {
+    if (trace.enabled) trace.recvmsg(fd, buffers.length, callFlags, undefined, 0, result);
+    check(result, 'recvmsg');
+  }
   const from = decoder.decode(resultOut[0]!);
   const msgFlags = resultOut[1]!;
   const controlLength = resultOut[2]!;
+  const control = controlLength > 0 ? parse(controlLength, from) : noControl;
+  if (trace.enabled) trace.recvmsg(fd, buffers.length, callFlags, from, control.length, result);
   return {
-    bytes,
+    bytes: result,
     from,
     flags: msgFlags,
     truncated: (msgFlags & MSG_TRUNC) !== 0,
     controlTruncated: (msgFlags & MSG_CTRUNC) !== 0,
-    control: controlLength > 0 ? parse(controlLength, from) : noControl,
+    control,
   };
 }
 

@@ -417,3 +417,17 @@ export function sendmmsg(fd: number, count: number, flags: number, first: Socket
 export function recvmmsg(fd: number, count: number, flags: number, result: number): void {
   done(`recvmmsg(${fd}, [${count} buffers], ${count}, ${mask(getNames().msg, flags)}, NULL)`, result);
 }
+
+/** @internal `sendmsg(fd, {iov: N parts, B bytes, to, control}, flags)`, strace-like and short. */
+export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], flags: number, to: SocketAddress | undefined, control: boolean, result: number): void {
+  const bytes = buffers.reduce((sum, b) => sum + b.byteLength, 0);
+  const name = to ? `msg_name=${address(to)}, ` : '';
+  done(`sendmsg(${fd}, {${name}msg_iov=[${buffers.length} parts, ${bytes} bytes]${control ? ', msg_control=[...]' : ''}}, ${mask(getNames().msg, flags)})`, result);
+}
+
+/** @internal */
+export function recvmsg(fd: number, parts: number, flags: number, from: SocketAddress | undefined, controls: number, result: number): void {
+  const name = result >= 0 && from && from.family !== 'AF_UNSPEC' ? `msg_name=${address(from)}, ` : '';
+  const control = result >= 0 && controls > 0 ? `, msg_control=[${controls} entries]` : '';
+  done(`recvmsg(${fd}, {${name}msg_iov=[${parts} parts]${control}}, ${mask(getNames().msg, flags)})`, result);
+}

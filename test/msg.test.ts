@@ -53,6 +53,7 @@ import {
   type ControlMessage,
   type Inet6Address,
   type InetAddress,
+  type SocketAddress,
 } from '../lib';
 import { binding } from '../lib/native';
 import { itOnLinux } from './helpers/platform';
@@ -61,6 +62,17 @@ import { LOOPBACK4, boundUdp, boundUdp6, closeAll, closeTracked, track, udpSocke
 afterEach(closeAll);
 
 const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * The kernel turns receive timestamps on from a work queue the first time a socket asks: the
+ * first datagrams may be stamped when read rather than when they arrived. One datagram through
+ * a stamping socket, and a pause, let that happen before a test compares stamps.
+ */
+function warmTimestamps(server: { fd: number; addr: SocketAddress }, client: { fd: number }): void {
+  sendto(client.fd, Buffer.from('warm-up'), 0, server.addr);
+  pause(20);
+  recvmsg(server.fd, [Buffer.alloc(16)]);
+}
 
 /** A UDP socket bound to the IPv4 wildcard address, with the port it got. */
 function wildcardUdp(): { fd: number; port: number } {
@@ -280,6 +292,7 @@ describe('timestamps', () => {
     const server = boundUdp();
     setsockopt(server.fd, SOL_SOCKET, SO_TIMESTAMPNS!, true);
     const client = boundUdp();
+    warmTimestamps(server, client);
     for (let i = 0; i < 3; i++) {
       sendto(client.fd, Buffer.from([i]), 0, server.addr);
       pause(2);
@@ -298,6 +311,7 @@ describe('timestamps', () => {
     const server = boundUdp();
     setsockopt(server.fd, SOL_SOCKET, SO_TIMESTAMP, true);
     const client = boundUdp();
+    warmTimestamps(server, client);
     sendto(client.fd, Buffer.from('a'), 0, server.addr);
     pause(2);
     sendto(client.fd, Buffer.from('b'), 0, server.addr);

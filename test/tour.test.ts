@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
+import { onLinux } from './helpers/platform';
+
 const root = path.join(__dirname, '..');
 const run = promisify(execFile);
 
@@ -81,6 +83,11 @@ describe('the tour (npm start)', () => {
     expect(one.code).toBe(0);
     expect([...one.stdout.matchAll(/^Point (\d) of 9: /gm)].map((m) => m[1])).toEqual(['3']);
     expect([...verdicts(one.stdout)]).toEqual([['3.1', 'CONFIRMED'], ['3.2', 'CONFIRMED'], ['3.3', 'CONFIRMED']]);
+    if (onLinux) {
+      // Point 3.3 ends with what the error queue tells an unconnected socket.
+      expect(one.stdout).toMatch(/recvmsg\(\d+, \{msg_name=127\.0\.0\.1:\d+, msg_iov=\[1 parts\], msg_control=\[1 entries\]\}, MSG_ERRQUEUE\) = 13/);
+      expect(one.stdout).toMatch(/the error queue held the whole report: ECONNREFUSED for the datagram to 127\.0\.0\.1:\d+, sent back by 127\.0\.0\.1 as ICMP type 3 code 3/);
+    }
     const other = await tour(['--section=7']);
     expect([...verdicts(other.stdout).keys()]).toEqual(['7']);
   }, 60000);

@@ -3,8 +3,8 @@
 'use strict';
 
 const {
-  SOL_SOCKET, SO_ERROR, SO_RCVTIMEO, bind, connect, formatAddress, getsockname, getsockopt, recv, recvfrom, send,
-  sendto, setsockopt,
+  IPPROTO_IP, IP_RECVERR, MSG_ERRQUEUE, SOL_SOCKET, SO_ERROR, SO_RCVTIMEO, bind, connect, formatAddress, getsockname,
+  getsockopt, recv, recvfrom, recvmsg, send, sendto, setsockopt,
 } = require('bsdsock');
 const { attempt, is } = require('../context');
 
@@ -77,5 +77,30 @@ module.exports = {
     t.check('3.3', sent === 13 && is(silence, 'EAGAIN') && pending === 0 && is(refused, 'ECONNREFUSED'),
       'sendto succeeded into the void; the ICMP port unreachable reached only the connected socket, as ECONNREFUSED.',
       'the kernel did not answer as the notes say (see above).');
+
+    // Beyond the notes (Linux): the advanced calls see the lost error after all ---------------
+    if (IP_RECVERR === undefined || MSG_ERRQUEUE === undefined) return;
+    t.step('beyond the notes, on Linux: the unconnected socket again, with IP_RECVERR on; then the error queue is ' +
+      'read with recvmsg(MSG_ERRQUEUE)');
+    const listener = t.udp();
+    setsockopt(listener, IPPROTO_IP, IP_RECVERR, 1);
+    sendto(listener, Buffer.from('anyone there?'), 0, nobody);
+    let report;
+    for (let tries = 0; tries < 50 && !report; tries++) {
+      let got;
+      const failed = attempt(() => {
+        got = recvmsg(listener, [Buffer.alloc(64)], MSG_ERRQUEUE);
+      });
+      if (got) report = got.control.find((entry) => entry.kind === 'error');
+      else if (is(failed, 'EAGAIN')) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // still on its way
+      else break;
+    }
+    t.closeAll();
+    t.kernel(report
+      ? `the error queue held the whole report: ${report.error.code} for the datagram to ` +
+        `${formatAddress(report.destination)}, sent back by ${report.offender && 'address' in report.offender ? report.offender.address : 'this host'} ` +
+        `as ICMP type ${report.icmpType} code ${report.icmpCode} (destination unreachable: port unreachable). An unconnected ` +
+        'socket can learn which peer refused, and from whom: see docs/advanced.md.'
+      : 'no report arrived in the error queue.');
   },
 };
