@@ -11,9 +11,6 @@
 
 namespace bsdsock {
 
-namespace {
-
-// One datagram's msghdr: a single iovec and an optional address.
 void InitMessage(msghdr* message, iovec* iov, void* name, socklen_t name_length) {
   std::memset(message, 0, sizeof *message);
   message->msg_name = name;
@@ -21,8 +18,6 @@ void InitMessage(msghdr* message, iovec* iov, void* name, socklen_t name_length)
   message->msg_iov = iov;
   message->msg_iovlen = 1;
 }
-
-}  // namespace
 
 int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchScratch& scratch) {
   if (count == 0) return 0;

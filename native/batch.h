@@ -31,6 +31,9 @@ struct BatchReceived {
   socklen_t from_length;
 };
 
+// One datagram's msghdr: a single iovec and an optional address (name may be null).
+void InitMessage(msghdr* message, iovec* iov, void* name, socklen_t name_length);
+
 // Reusable memory for the kernel's batch structures, so a hot path allocates nothing per call.
 struct BatchScratch {
   std::vector<iovec> iov;

@@ -376,11 +376,7 @@ int SocketHandle::DrainErrorQueue(Napi::Env env) {
     sockaddr_storage destination;
     iovec iov{payload, sizeof payload};
     msghdr message;
-    std::memset(&message, 0, sizeof message);
-    message.msg_name = &destination;
-    message.msg_namelen = sizeof destination;
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
+    InitMessage(&message, &iov, &destination, sizeof destination);
     message.msg_control = control;
     message.msg_controllen = sizeof control;
     ssize_t received = RetryOnEintr([&] { return recvmsg(fd_, &message, MSG_ERRQUEUE | MSG_DONTWAIT); });

@@ -9,6 +9,7 @@
 
 #include "address.h"
 #include "args.h"
+#include "batch.h"
 #include "descriptor.h"
 #include "platform.h"
 #include "syscall.h"
@@ -196,11 +197,7 @@ Napi::Value Recvfrom(const Napi::CallbackInfo& info) {
   sockaddr_storage from;
   iovec iov{data.data, data.length};
   msghdr message;
-  std::memset(&message, 0, sizeof message);
-  message.msg_name = &from;
-  message.msg_namelen = sizeof from;
-  message.msg_iov = &iov;
-  message.msg_iovlen = 1;
+  InitMessage(&message, &iov, &from, sizeof from);
   ssize_t received = RetryOnEintr([&] { return recvmsg(fd, &message, flags); });
   if (received >= 0) {
     socklen_t length = message.msg_namelen < sizeof from ? message.msg_namelen : sizeof from;
