@@ -184,6 +184,9 @@ export class Socket implements AsyncIterable<Datagram> {
       this.#handle = new binding.SocketHandle(fd, onRecv, onReady, onErrors);
     } catch (err) {
       if (adoptFd === undefined) flat.close(fd);
+      // libuv refuses what epoll/kqueue cannot watch (a regular file or /dev/null: EPERM).
+      const errno = (err as { errno?: unknown }).errno;
+      if (typeof errno === 'number' && errno > 0) throw socketError(errno, 'uv_poll_init');
       throw err;
     }
     this.#fd = fd;
@@ -546,6 +549,12 @@ export class Socket implements AsyncIterable<Datagram> {
   #flushSends(): void {
     while (this.#sends.length > 0 && this.#handle !== null) {
       const send = this.#sends[0]!;
+      if (currentSize(send.buf) < send.length) {
+        // The memory was detached or shrunk while the send waited: never read past it.
+        this.#sends.shift();
+        send.reject(new ArgumentTypeError('ERR_INVALID_STATE', `${send.syscall}: the buffer was detached or shrunk while the send waited`));
+        continue;
+      }
       const result = this.#retryAfterReports(() => this.#trySend(this.#fd, send.buf, send.length, send.flags, send.target));
       if (result < 0 && (wouldBlock(-result) || -result === ENOBUFS)) return; // wait for more room
       this.#sends.shift();
@@ -726,6 +735,15 @@ export class Socket implements AsyncIterable<Datagram> {
   [Symbol.asyncDispose](): Promise<void> {
     this.close();
     return Promise.resolve();
+  }
+}
+
+/** The byte size of a view now (0 once its memory is detached: a DataView then throws). */
+function currentSize(buf: ArrayBufferView): number {
+  try {
+    return buf.byteLength;
+  } catch {
+    return 0;
   }
 }
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target for native/address.cc (fuzz/address_fuzzer.cc) with clang,
+# ASan and UBSan into build-fuzz/address_fuzzer. native/address.cc is compiled unchanged,
+# against the stand-in <napi.h> of fuzz/fake/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cxx=$(scripts/find-clang.sh clang++)
+mkdir -p build-fuzz
+"$cxx" -std=c++17 -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -D_GLIBCXX_SANITIZE_VECTOR -D_GLIBCXX_ASSERTIONS \
+  -DNAPI_VERSION=8 -DNODE_ADDON_API_CPP_EXCEPTIONS -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS \
+  -DBSDSOCK_BUILD_SYSTEM='"fuzz"' \
+  -Wall -Wextra -Werror \
+  -Ifuzz/fake -Inative \
+  native/address.cc fuzz/fake_args.cc fuzz/address_fuzzer.cc \
+  -o build-fuzz/address_fuzzer
+echo build-fuzz/address_fuzzer
