@@ -205,10 +205,14 @@ void SocketHandle::UpdateWatcher() {
     }
     return;
   }
-  // Started again even when the events are unchanged: after POLLERR libuv has stopped the
-  // watcher on its own (see OnPoll).
-  uv_poll_start(poll_, events, OnPoll);
-  watched_events_ = events;
+  // uv_poll_start() always takes the descriptor out of epoll and puts it back (two syscalls):
+  // call it only when the events change, or when libuv stopped the watcher on its own after
+  // POLLERR (see HandlePoll).
+  if (!watching_ || events != watched_events_ || stopped_by_libuv_) {
+    uv_poll_start(poll_, events, OnPoll);
+    watched_events_ = events;
+    stopped_by_libuv_ = false;
+  }
   if (!watching_) {
     watching_ = true;
     ObjectWrap::Ref();  // something waits: keep the object (and its callbacks) alive
@@ -233,6 +237,7 @@ void SocketHandle::HandlePoll(int status, int events) {
   int error = 0;
   // When only errors are watched (UV_PRIORITIZED, see UpdateWatcher), libuv merges the events
   // asked for into a bare EPOLLERR and reports "prioritized" instead of UV_EBADF: the same news.
+  if (status < 0) stopped_by_libuv_ = true;  // libuv stops a watcher that reports UV_EBADF
   if (status < 0 || (events & UV_PRIORITIZED)) {
     // libuv saw POLLERR (a pending socket error, such as the ECONNREFUSED of an ICMP port
     // unreachable, or reports in the error queue), reported UV_EBADF and stopped the watcher.

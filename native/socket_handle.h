@@ -79,6 +79,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   bool js_writable_ = false;
   bool error_reports_ = false;  // JavaScript iterates the error queue (Socket.errors())
   int watched_events_ = 0;
+  bool stopped_by_libuv_ = false;  // after UV_EBADF the watcher must be started again
   uv_poll_t* poll_ = nullptr;  // heap: freed in OnClosed, which may run after this object is gone
   AddonData* addon_;
   std::deque<PendingRecv> receives_;
