@@ -77,7 +77,8 @@ describe('Socket.errors()', () => {
     await take(reports, 10);
     await sleep(100);
     const wakeups = client.socket.stats().wakeups;
-    expect(await cpuOver(1000)).toBeLessThan(150);
+    // A busy loop would take the whole second; a slow (sanitizer, shared) machine still stays far below.
+    expect(await cpuOver(1000)).toBeLessThan(500);
     expect(client.socket.stats().wakeups - wakeups).toBeLessThan(5);
     expect(client.socket.stats().watching).toBe(true); // still watching for reports
     await reports.return!();
@@ -98,7 +99,7 @@ describe('Socket.errors()', () => {
     }
     await sleep(100);
     const wakeups = client.socket.stats().wakeups;
-    expect(await cpuOver(500)).toBeLessThan(100);
+    expect(await cpuOver(500)).toBeLessThan(250);
     expect(client.socket.stats().wakeups - wakeups).toBeLessThan(5);
     client.socket.close();
     const outcome = await receive;
