@@ -9,7 +9,33 @@
 export * from './constants';
 export * from './errors';
 export * from './flat';
-export * from './msg';
+export {
+  CMSG_LEN,
+  CMSG_SPACE,
+  CONTROL_SIZE_DEFAULT,
+  CONTROL_SIZE_MAX,
+  EncodedControl,
+  encodeControl,
+  recvmsg,
+  sendmsg,
+  type ControlInput,
+  type ControlMessage,
+  type DroppedMessage,
+  type DstaddrMessage,
+  type ErrorOrigin,
+  type ErrorQueueMessage,
+  type HopLimitMessage,
+  type InterfaceMessage,
+  type PktinfoMessage,
+  type RawControlMessage,
+  type RecvmsgOptions,
+  type RecvmsgResult,
+  type RightsMessage,
+  type SendmsgOptions,
+  type TimestampMessage,
+  type TosMessage,
+  type TtlMessage,
+} from './msg';
 export { MAX_BATCH, recvmmsg, sendmmsg, type BatchMessage } from './batch';
 export { setTrace, type TraceSink } from './trace';
 export {
