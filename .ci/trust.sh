@@ -12,6 +12,7 @@
 # build-trust/figures.json and the last lines of the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The suites run under `timeout`: a hang fails the step in minutes, not at the CI deadline.
 
 FUZZ_RUNS=${BSDSOCK_TRUST_FUZZ_RUNS:-3000}
 FUZZ_SECONDS=${BSDSOCK_TRUST_FUZZ_SECONDS:-20}
@@ -58,7 +59,7 @@ scripts/asan-canary.sh
 side=$!
 
 log "the whole suite under ASan + UBSan"
-BSDSOCK_SANITIZER_LOGS=$PWD/$out/asan-suite scripts/with-asan.sh npx jest --ci 2>&1 | tee "$out/asan-suite.log"
+BSDSOCK_SANITIZER_LOGS=$PWD/$out/asan-suite timeout -k 15 900 scripts/with-asan.sh npx jest --ci 2>&1 | tee "$out/asan-suite.log"
 asan_suite_reports=$(find "$out/asan-suite" -name 'report.*' | wc -l)
 
 # --- 2. fast-check sample ---------------------------------------------------------------------
@@ -82,7 +83,7 @@ log "the whole suite against the portable build (build-portable/)"
 BSDSOCK_ADDON=$PWD/build-portable/Release/bsdsock.node node -e "
   const { buildInfo } = require('.');
   if (!buildInfo.portable) { console.error('the portable build is not portable:', buildInfo); process.exit(1); }"
-BSDSOCK_ADDON=$PWD/build-portable/Release/bsdsock.node npx jest --ci
+BSDSOCK_ADDON=$PWD/build-portable/Release/bsdsock.node timeout -k 15 600 npx jest --ci
 log "short soak on the portable build (the RSS bound, which ASan's quarantine hides)"
 BSDSOCK_ADDON=$PWD/build-portable/Release/bsdsock.node node soak/run.js --short --json "$out/soak-portable.json"
 

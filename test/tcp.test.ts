@@ -85,7 +85,7 @@ describe('TCP', () => {
   });
 
   it('connect to a port where nothing listens is refused at once', () => {
-    const nobody = closedUdpPort(); // a free port number; no TCP listener on it either
+    const nobody = closedUdpPort(); // no TCP listener on this port either
     const fd = track(socket(AF_INET, SOCK_STREAM));
     expect(() => connect(fd, nobody)).toThrow(ConnectionRefusedError);
   });

@@ -26,7 +26,7 @@ import {
   write,
 } from '../lib';
 import { itOnLinux } from './helpers/platform';
-import { boundUdp, closeAll, closedUdpPort, LOOPBACK4, receiveTimeout, udpSocket } from './helpers/sockets';
+import { boundUdp, closeAll, closedUdpPort, freeUdpPort, LOOPBACK4, receiveTimeout, udpSocket } from './helpers/sockets';
 
 afterEach(closeAll);
 
@@ -319,7 +319,7 @@ describe('point 8: UDP connect can be called again', () => {
     expect(getsockname(chosen.fd)).toEqual({ family: 'AF_INET', address: LOOPBACK4, port: 0 });
     // Bound to a port the program named: the port stays.
     const named = udpSocket();
-    const port = closedUdpPort().port;
+    const port = freeUdpPort();
     bind(named, { family: 'AF_INET', address: LOOPBACK4, port });
     connect(named, server.addr);
     connect(named, { family: 'AF_UNSPEC' });

@@ -8,9 +8,19 @@ import { openDescriptors } from './helpers/descriptors';
 
 const script = path.join(__dirname, 'fixtures', 'socket-worker.js');
 
+const started = new Set<Worker>();
+
 function start(workerData: object): Worker {
-  return new Worker(script, { workerData });
+  const worker = new Worker(script, { workerData });
+  started.add(worker);
+  return worker;
 }
+
+// A worker left running (a test failed before terminating it) would keep jest from exiting.
+afterEach(async () => {
+  await Promise.all([...started].map((w) => w.terminate()));
+  started.clear();
+});
 
 function firstMessage(worker: Worker): Promise<unknown> {
   return new Promise((resolve, reject) => {

@@ -7,6 +7,7 @@ import {
   SO_RCVTIMEO,
   bind,
   close,
+  connect,
   getsockname,
   setsockopt,
   socket,
@@ -70,13 +71,41 @@ export function boundUdp6(): { fd: number; addr: Inet6Address } {
   return { fd, addr: getsockname(fd) as Inet6Address };
 }
 
-/** A loopback UDP port with nothing bound to it: bound once to learn a free port, then closed. */
+const holders: number[] = [];
+
+/**
+ * A loopback UDP port that answers every datagram with ICMP port unreachable (ECONNREFUSED).
+ *
+ * Binding a port and closing it again is not enough: the kernel may hand the freed number to
+ * the next socket anyone binds (another worker, another test), which then swallows the
+ * datagrams and the awaited ECONNREFUSED never comes. So the port stays held by a socket
+ * connected elsewhere (to the discard port): a connected UDP socket accepts only its peer's
+ * datagrams, so for everyone else no socket matches and the kernel refuses, while no other
+ * socket can take the number. The holders close when the test file ends (releaseHeldPorts).
+ */
 export function closedUdpPort(): InetAddress {
+  const holder = socket(AF_INET, SOCK_DGRAM);
+  holders.push(holder);
+  bind(holder, { family: 'AF_INET', address: LOOPBACK4, port: 0 });
+  connect(holder, { family: 'AF_INET', address: LOOPBACK4, port: DISCARD_PORT });
+  return getsockname(holder) as InetAddress;
+}
+
+/** A loopback UDP port number free right now, for a test that binds it at once. */
+export function freeUdpPort(): number {
   const probe = socket(AF_INET, SOCK_DGRAM);
   bind(probe, { family: 'AF_INET', address: LOOPBACK4, port: 0 });
-  const addr = getsockname(probe) as InetAddress;
+  const { port } = getsockname(probe) as InetAddress;
   close(probe);
-  return addr;
+  return port;
+}
+
+/** The discard port (RFC 863): the holders' peer, to which nothing is ever sent. */
+const DISCARD_PORT = 9;
+
+/** Close the sockets that hold closedUdpPort()'s ports (the descriptor check runs after). */
+export function releaseHeldPorts(): void {
+  for (const fd of holders.splice(0)) close(fd);
 }
 
 /** Make blocking receives give up (EAGAIN) after `ms`, so that a test can show silence. */

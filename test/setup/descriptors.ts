@@ -1,6 +1,7 @@
 // Each test file must end with exactly the descriptors it started with: a leaked socket (or
 // one closed twice by mistake) shows up here.
 import { openDescriptors } from '../helpers/descriptors';
+import { releaseHeldPorts } from '../helpers/sockets';
 
 let before: string[];
 
@@ -9,5 +10,6 @@ beforeAll(() => {
 });
 
 afterAll(() => {
+  releaseHeldPorts();
   expect(openDescriptors()).toEqual(before);
 });
