@@ -10,7 +10,7 @@ import { socketError } from './errors';
 import type { RecvfromResult } from './flat';
 import { binding } from './native';
 import * as trace from './trace';
-import { checkBuffer, checkFd, checkInt32, invalidType, outOfRange } from './validate';
+import { checkBuffer, checkFd, checkInt32, invalidType, isBuffer, outOfRange } from './validate';
 
 /** One datagram of a {@link sendmmsg} batch. */
 export interface BatchMessage {
@@ -35,20 +35,35 @@ function checkBatch(value: unknown, name: string): asserts value is unknown[] {
   if (value.length > MAX_BATCH) throw outOfRange(`${name}.length`, `<= ${MAX_BATCH}`, value.length);
 }
 
+/** @internal A batch as native code takes it. */
+export interface EncodedBatch {
+  buffers: ArrayBufferView[];
+  /** The encoded destinations; undefined when no message has one (nothing to look up). */
+  addresses: (Buffer | undefined)[] | undefined;
+  /** The same destinations with their addresses (for errors and the trace), or undefined. */
+  targets: (EncodedAddress | undefined)[] | undefined;
+}
+
 /** @internal Encode a batch once: the buffers and addresses as native code takes them. */
-export function encodeBatch(messages: readonly BatchMessage[]): { buffers: ArrayBufferView[]; addresses: (Buffer | undefined)[]; targets: (EncodedAddress | undefined)[] } {
+export function encodeBatch(messages: readonly BatchMessage[]): EncodedBatch {
   checkBatch(messages, 'messages');
-  const buffers: ArrayBufferView[] = new Array(messages.length);
-  const addresses: (Buffer | undefined)[] = new Array(messages.length);
-  const targets: (EncodedAddress | undefined)[] = new Array(messages.length);
-  for (let i = 0; i < messages.length; i++) {
+  const count = messages.length;
+  const buffers: ArrayBufferView[] = new Array(count);
+  let addresses: (Buffer | undefined)[] | undefined;
+  let targets: (EncodedAddress | undefined)[] | undefined;
+  for (let i = 0; i < count; i++) {
     const message = messages[i];
     if (typeof message !== 'object' || message === null) throw invalidType(`messages[${i}]`, 'an object { buf, address? }', message);
-    checkBuffer(message.buf, `messages[${i}].buf`);
-    buffers[i] = message.buf;
-    const target = message.address === undefined ? undefined : sockaddr(message.address);
+    const buf = message.buf;
+    // The argument's name is built only for the error (this loop runs per datagram).
+    if (!isBuffer(buf)) checkBuffer(buf, `messages[${i}].buf`);
+    buffers[i] = buf;
+    if (message.address === undefined) continue;
+    const target = sockaddr(message.address);
+    targets ??= new Array(count);
+    addresses ??= new Array(count);
     targets[i] = target;
-    addresses[i] = target?.bytes;
+    addresses[i] = target.bytes;
   }
   return { buffers, addresses, targets };
 }
@@ -62,8 +77,8 @@ export function sendmmsg(fd: number, messages: readonly BatchMessage[], flags = 
   checkInt32(flags, 'flags');
   const { buffers, addresses, targets } = encodeBatch(messages);
   const result = binding.sendmmsg(fd, buffers, addresses, flags);
-  if (trace.enabled) trace.sendmmsg(fd, buffers.length, flags, targets[0]?.address, result);
-  if (result < 0) throw socketError(-result, 'sendmmsg', targets[0]?.address);
+  if (trace.enabled) trace.sendmmsg(fd, buffers.length, flags, targets?.[0]?.address, result);
+  if (result < 0) throw socketError(-result, 'sendmmsg', targets?.[0]?.address);
   return result;
 }
 

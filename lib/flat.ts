@@ -170,7 +170,7 @@ export function sendto(fd: number, buf: ArrayBufferView, flags: number, address:
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
   const target = encoded(address);
-  const result = binding.sendto(fd, buf, 0, size, flags, target.bytes);
+  const result = binding.sendto(fd, buf, flags, target.bytes);
   if (trace.enabled) trace.sendto(fd, buf, size, flags, target.address, result);
   return check(result, 'sendto', target.address);
 }
@@ -182,7 +182,7 @@ export function send(fd: number, buf: ArrayBufferView, flags: number = 0): numbe
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
-  const result = binding.send(fd, buf, 0, size, flags);
+  const result = binding.send(fd, buf, flags);
   if (trace.enabled) trace.send(fd, buf, size, flags, result);
   return check(result, 'send');
 }
@@ -206,7 +206,7 @@ export function recvfrom(fd: number, buf: ArrayBufferView, flags: number = 0): R
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
-  const result = binding.recvfrom(fd, buf, 0, size, flags, decoder.scratch, resultOut);
+  const result = binding.recvfrom(fd, buf, flags, decoder.scratch, resultOut);
   // The decoder caches the last sender: decoding here for the trace and below costs one decode.
   if (trace.enabled) trace.recvfrom(fd, buf, size, flags, result, result < 0 ? undefined : decoder.decode(resultOut[0]!));
   const bytes = check(result, 'recvfrom');
@@ -224,7 +224,7 @@ export function recv(fd: number, buf: ArrayBufferView, flags: number = 0): numbe
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
-  const result = binding.recv(fd, buf, 0, size, flags);
+  const result = binding.recv(fd, buf, flags);
   if (trace.enabled) trace.recv(fd, buf, size, flags, result);
   return check(result, 'recv');
 }

@@ -59,14 +59,12 @@ export interface NativeBinding {
   listen(fd: number, backlog: number): number;
   accept(fd: number): [number, SocketAddress] | number;
   shutdown(fd: number, how: number): number;
-  sendto(fd: number, buf: ArrayBufferView, offset: number, length: number, flags: number, address: Uint8Array): number;
-  send(fd: number, buf: ArrayBufferView, offset: number, length: number, flags: number): number;
+  /** The whole view is sent (and received into, below): the hot calls take no range. */
+  sendto(fd: number, buf: ArrayBufferView, flags: number, address: Uint8Array): number;
+  send(fd: number, buf: ArrayBufferView, flags: number): number;
   write(fd: number, buf: ArrayBufferView, offset: number, length: number): number;
-  recvfrom(
-    fd: number, buf: ArrayBufferView, offset: number, length: number, flags: number,
-    addressOut: Uint8Array, resultOut: Int32Array,
-  ): number;
-  recv(fd: number, buf: ArrayBufferView, offset: number, length: number, flags: number): number;
+  recvfrom(fd: number, buf: ArrayBufferView, flags: number, addressOut: Uint8Array, resultOut: Int32Array): number;
+  recv(fd: number, buf: ArrayBufferView, flags: number): number;
   read(fd: number, buf: ArrayBufferView, offset: number, length: number): number;
   getsockname(fd: number): SocketAddress | number;
   getpeername(fd: number): SocketAddress | number;
@@ -85,7 +83,8 @@ export interface NativeBinding {
   parseControl(bytes: Uint8Array, length: number): Array<{ kind: string; [field: string]: unknown }>;
   cmsgSpace(length: number): number;
   cmsgLen(length: number): number;
-  sendmmsg(fd: number, buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[], flags: number): number;
+  /** `addresses` undefined: no message has one (a connected socket). */
+  sendmmsg(fd: number, buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined, flags: number): number;
   recvmmsg(fd: number, buffers: ArrayBufferView[], flags: number, resultOut: Int32Array, addressOut: Uint8Array): number;
 
   setsockopt(fd: number, level: number, name: number, value: number | boolean | ArrayBufferView): number;

@@ -320,7 +320,7 @@ export class Socket implements AsyncIterable<Datagram> {
       // Nothing queued before it: try at once (the datagram may already be there).
       if (this.#receives.size === 0) {
         const space = buf ? undefined : (scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE));
-        const result = this.#retryAfterReports(() => binding.recvfrom(fd, buf ?? space!, 0, buf ? size : SCRATCH_SIZE, 0, decoder.scratch, resultOut));
+        const result = this.#retryAfterReports(() => binding.recvfrom(fd, buf ?? space!, 0, decoder.scratch, resultOut));
         if (result >= 0) {
           const data = space ? Buffer.from(space.subarray(0, Math.min(result, SCRATCH_SIZE))) : undefined;
           const truncated = (resultOut[1]! & MSG_TRUNC) !== 0;
@@ -403,7 +403,7 @@ export class Socket implements AsyncIterable<Datagram> {
     const length = checkBuffer(buf, 'buf');
     checkInt32(flags, 'flags');
     if (this.#sends.length === 0) {
-      const result = this.#retryAfterReports(() => this.#trySend(fd, buf, length, flags, target));
+      const result = this.#retryAfterReports(() => this.#trySend(fd, buf, flags, target));
       if (result >= 0) return Promise.resolve(result);
       if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, syscall, target?.address));
     }
@@ -427,13 +427,13 @@ export class Socket implements AsyncIterable<Datagram> {
       if (this.#sends.length === 0) {
         const result = this.#retryAfterReports(() => binding.sendmmsg(fd, buffers, addresses, flags));
         if (result >= 0) sent = result;
-        else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, 'sendmmsg', targets[0]?.address));
+        else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, 'sendmmsg', targets?.[0]?.address));
       }
       if (sent === buffers.length) return Promise.resolve(sent);
       const waiting: Promise<number>[] = [];
       for (let i = sent; i < buffers.length; i++) {
         const buf = buffers[i]!;
-        const target = targets[i];
+        const target = targets?.[i];
         waiting.push(
           new Promise<number>((resolve, reject) => {
             this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags, target, resolve, reject });
@@ -457,8 +457,8 @@ export class Socket implements AsyncIterable<Datagram> {
     return this.#handle !== null && this.#handle.drainErrors() > 0 ? call() : result;
   }
 
-  #trySend(fd: number, buf: ArrayBufferView, length: number, flags: number, target: EncodedAddress | undefined): number {
-    return target ? binding.sendto(fd, buf, 0, length, flags, target.bytes) : binding.send(fd, buf, 0, length, flags);
+  #trySend(fd: number, buf: ArrayBufferView, flags: number, target: EncodedAddress | undefined): number {
+    return target ? binding.sendto(fd, buf, flags, target.bytes) : binding.send(fd, buf, flags);
   }
 
   /** `accept(2)`: the next connection, as a Socket of its own, and the peer's address. */
@@ -555,7 +555,7 @@ export class Socket implements AsyncIterable<Datagram> {
         send.reject(new ArgumentTypeError('ERR_INVALID_STATE', `${send.syscall}: the buffer was detached or shrunk while the send waited`));
         continue;
       }
-      const result = this.#retryAfterReports(() => this.#trySend(this.#fd, send.buf, send.length, send.flags, send.target));
+      const result = this.#retryAfterReports(() => this.#trySend(this.#fd, send.buf, send.flags, send.target));
       if (result < 0 && (wouldBlock(-result) || -result === ENOBUFS)) return; // wait for more room
       this.#sends.shift();
       if (result >= 0) send.resolve(result);

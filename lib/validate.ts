@@ -77,6 +77,16 @@ export function checkBuffer(value: unknown, name: string): number {
   }
 }
 
+/** Whether {@link checkBuffer} accepts `value`: for loops that build its name only on failure. */
+export function isBuffer(value: unknown): value is ArrayBufferView {
+  if (!ArrayBuffer.isView(value)) return false;
+  try {
+    return value.byteLength >= 0;
+  } catch {
+    return false;
+  }
+}
+
 /** A byte count that must fit in a buffer of `size` bytes. Defaults to the whole buffer. */
 export function checkCount(value: unknown, name: string, size: number): number {
   if (value === undefined) return size;

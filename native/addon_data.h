@@ -7,6 +7,8 @@
 
 #include <unordered_set>
 
+#include "batch.h"
+
 namespace bsdsock {
 
 class SocketHandle;
@@ -23,6 +25,8 @@ struct AddonData {
   // continuations see where they came from.
   napi_async_context async_context = nullptr;
   napi_env env = nullptr;
+  // The flat sendmmsg()/recvmmsg() calls' reusable memory.
+  BatchCallScratch batch;
 
   static AddonData* From(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
   // Registers the instance data and the environment cleanup hook. Called once per environment.

@@ -47,12 +47,15 @@ void ThrowRangeError(Napi::Env env, const char* code, const std::string& message
 
 int64_t ArgInteger(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t min,
                    int64_t max) {
-  Napi::Value value = info[index];
-  if (!value.IsNumber()) {
+  // One Node-API call both checks the type and reads the value (this runs on every send and
+  // receive; a separate typeof costs as much again).
+  double number = 0;
+  napi_status status = napi_get_value_double(info.Env(), info[index], &number);
+  if (status == napi_number_expected) {
     ThrowTypeError(info.Env(), "ERR_INVALID_ARG_TYPE",
                    std::string("The \"") + name + "\" argument must be of type number");
   }
-  double number = value.As<Napi::Number>().DoubleValue();
+  NAPI_THROW_IF_FAILED(info.Env(), status, 0);
   if (!std::isfinite(number) || std::trunc(number) != number ||
       number < static_cast<double>(min) || number > static_cast<double>(max)) {
     ThrowRangeError(info.Env(), "ERR_OUT_OF_RANGE",
@@ -97,30 +100,41 @@ ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name
   return BytesOf(info.Env(), info[index], name);
 }
 
-ByteSpan BytesOf(Napi::Env napi_env_, Napi::Value v, const char* name) {
-  napi_env env = napi_env_;
-  napi_value value = v;
+bool TryBytesOf(napi_env env, napi_value value, ByteSpan* out) {
   void* data = nullptr;
   size_t length = 0;
-  if (v.IsTypedArray()) {
-    napi_typedarray_type type;
-    size_t elements = 0;
-    NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, value, &type, &elements, &data,
-                                                      nullptr, nullptr),
-                         ByteSpan{});
-    length = elements * ElementSize(type);
-  } else if (v.IsDataView()) {
-    NAPI_THROW_IF_FAILED(
-        env, napi_get_dataview_info(env, value, &length, &data, nullptr, nullptr), ByteSpan{});
-  } else if (v.IsArrayBuffer()) {
-    NAPI_THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, value, &data, &length), ByteSpan{});
-  } else {
-    ThrowTypeError(napi_env_, "ERR_INVALID_ARG_TYPE",
+  // Node answers napi_get_buffer_info for every ArrayBufferView (any TypedArray, DataView) with
+  // its length in bytes, in one call: the common case (a Buffer, a Uint8Array) takes no other.
+  // A runtime that accepts only Uint8Array (as documented) fails it for the others, which then
+  // take the general path below.
+  if (napi_get_buffer_info(env, value, &data, &length) != napi_ok) {
+    bool is = false;
+    if (napi_is_typedarray(env, value, &is) == napi_ok && is) {
+      napi_typedarray_type type;
+      size_t elements = 0;
+      if (napi_get_typedarray_info(env, value, &type, &elements, &data, nullptr, nullptr) != napi_ok) return false;
+      length = elements * ElementSize(type);
+    } else if (napi_is_dataview(env, value, &is) == napi_ok && is) {
+      if (napi_get_dataview_info(env, value, &length, &data, nullptr, nullptr) != napi_ok) return false;
+    } else if (napi_is_arraybuffer(env, value, &is) == napi_ok && is) {
+      if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) return false;
+    } else {
+      return false;
+    }
+  }
+  if (data == nullptr) length = 0;  // detached
+  *out = ByteSpan{static_cast<uint8_t*>(data), length};
+  return true;
+}
+
+ByteSpan BytesOf(Napi::Env env, Napi::Value value, const char* name) {
+  ByteSpan bytes{nullptr, 0};
+  if (!TryBytesOf(env, value, &bytes)) {
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE",
                    std::string("The \"") + name +
                        "\" argument must be an instance of Buffer, TypedArray, DataView or ArrayBuffer");
   }
-  if (data == nullptr) length = 0;  // detached
-  return ByteSpan{static_cast<uint8_t*>(data), length};
+  return bytes;
 }
 
 ByteSpan ArgByteRange(const Napi::CallbackInfo& info, size_t index, const char* name) {
@@ -151,22 +165,42 @@ int32_t* ArgInt32Array(const Napi::CallbackInfo& info, size_t index, const char*
                      std::to_string(min_length));
 }
 
-void ArgSockaddr(const Napi::CallbackInfo& info, size_t index, SockaddrArg* out) {
-  Napi::Value v = info[index];
-  if (!v.IsTypedArray() && !v.IsDataView() && !v.IsArrayBuffer()) {
-    ThrowTypeError(info.Env(), "ERR_INVALID_ARG_TYPE",
-                   "The \"address\" argument must be an encoded socket address");
+namespace {
+
+ByteSpan SockaddrBytes(Napi::Env env, Napi::Value value) {
+  ByteSpan bytes{nullptr, 0};
+  if (!TryBytesOf(env, value, &bytes)) {
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"address\" argument must be an encoded socket address");
   }
-  ByteSpan bytes = ArgBytes(info, index, "address");
   // At least a family field, at most a sockaddr_storage; the kernel checks the rest per family.
   if (bytes.length < offsetof(sockaddr, sa_family) + sizeof(sa_family_t) ||
       bytes.length > sizeof(sockaddr_storage)) {
-    ThrowRangeError(info.Env(), "ERR_INVALID_ARG_VALUE",
+    ThrowRangeError(env, "ERR_INVALID_ARG_VALUE",
                     "The \"address\" argument has an invalid length for a socket address");
   }
+  return bytes;
+}
+
+}  // namespace
+
+void ArgSockaddr(const Napi::CallbackInfo& info, size_t index, SockaddrArg* out) {
+  ByteSpan bytes = SockaddrBytes(info.Env(), info[index]);
   std::memset(&out->storage, 0, sizeof out->storage);
   std::memcpy(&out->storage, bytes.data, bytes.length);  // also fixes alignment
   out->length = static_cast<socklen_t>(bytes.length);
+}
+
+const sockaddr* SockaddrForKernel(Napi::Env env, Napi::Value value, sockaddr_storage* spare,
+                                  socklen_t* length) {
+  ByteSpan bytes = SockaddrBytes(env, value);
+  *length = static_cast<socklen_t>(bytes.length);
+  // The kernel copies the address in whatever its alignment; we only name its type. Encoded
+  // addresses are malloc'd or pool Buffers and aligned, so the copy is for the odd view.
+  if (reinterpret_cast<uintptr_t>(bytes.data) % alignof(sockaddr_storage) == 0) {
+    return reinterpret_cast<const sockaddr*>(bytes.data);
+  }
+  std::memcpy(spare, bytes.data, bytes.length);
+  return reinterpret_cast<const sockaddr*>(spare);
 }
 
 }  // namespace bsdsock

@@ -34,6 +34,8 @@ struct ByteSpan {
   size_t length;
 };
 bool IsBytes(Napi::Value value);
+// The bytes of `value`, or false when it is none of those (nothing thrown).
+bool TryBytesOf(napi_env env, napi_value value, ByteSpan* out);
 ByteSpan BytesOf(Napi::Env env, Napi::Value value, const char* name);
 ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name);
 // Arguments (buffer, offset, length) starting at `index`: the part of the buffer to use,
@@ -51,5 +53,10 @@ struct SockaddrArg {
   const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
 };
 void ArgSockaddr(const Napi::CallbackInfo& info, size_t index, SockaddrArg* out);
+// The same checks, without the copy, for calls that only hand the address to the kernel (the
+// hot sendto and sendmmsg): a pointer into `value`'s own bytes, or into `spare` when those are
+// not aligned. Valid until JavaScript runs again.
+const sockaddr* SockaddrForKernel(Napi::Env env, Napi::Value value, sockaddr_storage* spare,
+                                  socklen_t* length);
 
 }  // namespace bsdsock

@@ -5,6 +5,7 @@
 
 #include <sys/uio.h>
 
+#include "addon_data.h"
 #include "args.h"
 #include "platform.h"
 #include "syscall.h"
@@ -112,34 +113,65 @@ size_t ArgBatchLength(const Napi::CallbackInfo& info, size_t index, const char* 
 
 }  // namespace
 
+namespace {
+
+// The environment's BatchCallScratch, or a private one for a nested call; released on return.
+class ScratchLease {
+ public:
+  explicit ScratchLease(Napi::Env env) {
+    AddonData* data = AddonData::From(env);
+    if (data != nullptr && !data->batch.in_use) {
+      shared_ = &data->batch;
+      shared_->in_use = true;
+    }
+  }
+  ~ScratchLease() {
+    if (shared_ != nullptr) shared_->in_use = false;
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  BatchCallScratch& Get(size_t count) {
+    BatchCallScratch& scratch = shared_ != nullptr ? *shared_ : own_;
+    scratch.Reserve(count);
+    return scratch;
+  }
+
+ private:
+  BatchCallScratch* shared_ = nullptr;
+  BatchCallScratch own_;
+};
+
+}  // namespace
+
 Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
   size_t count = ArgBatchLength(info, 1, "buffers");
   Napi::Array buffers = info[1].As<Napi::Array>();
-  if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != count) {
-    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"addresses\" argument must be an Array as long as buffers");
+  // undefined: no message has an address (a connected socket), so none is looked up.
+  bool with_addresses = !info[2].IsUndefined();
+  if (with_addresses && (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != count)) {
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE",
+                   "The \"addresses\" argument must be undefined or an Array as long as buffers");
   }
-  Napi::Array addresses = info[2].As<Napi::Array>();
+  Napi::Array addresses = with_addresses ? info[2].As<Napi::Array>() : Napi::Array();
   int flags = ArgInt32(info, 3, "flags");
-  std::vector<BatchEntry> entries(count);
-  std::vector<sockaddr_storage> storage(count);
+  ScratchLease lease(env);
+  BatchCallScratch& scratch = lease.Get(count);
   for (uint32_t i = 0; i < count; i++) {
-    ByteSpan bytes = BytesOf(env, buffers.Get(i), "buffer");
-    entries[i] = BatchEntry{bytes.data, bytes.length, nullptr, 0};
-    Napi::Value address = addresses.Get(i);
-    if (address.IsUndefined()) continue;
-    ByteSpan encoded = BytesOf(env, address, "address");
-    if (encoded.length < offsetof(sockaddr, sa_family) + sizeof(sa_family_t) || encoded.length > sizeof(sockaddr_storage)) {
-      ThrowRangeError(env, "ERR_INVALID_ARG_VALUE", "An address in the batch has an invalid length");
-    }
-    std::memset(&storage[i], 0, sizeof storage[i]);
-    std::memcpy(&storage[i], encoded.data, encoded.length);
-    entries[i].address = reinterpret_cast<const sockaddr*>(&storage[i]);
-    entries[i].address_length = static_cast<socklen_t>(encoded.length);
+    scratch.buffers[i] = buffers.Get(i);
+    scratch.destinations[i] = with_addresses ? static_cast<napi_value>(addresses.Get(i)) : nullptr;
   }
-  BatchScratch scratch;
-  return Result(env, SendBatch(fd, entries.data(), count, flags, scratch));
+  // From here on no JavaScript runs until the kernel has the batch.
+  BatchEntry* entries = scratch.entries.data();
+  for (size_t i = 0; i < count; i++) {
+    ByteSpan bytes = BytesOf(env, Napi::Value(env, scratch.buffers[i]), "buffer");
+    entries[i] = BatchEntry{bytes.data, bytes.length, nullptr, 0};
+    Napi::Value address(env, scratch.destinations[i]);
+    if (scratch.destinations[i] == nullptr || address.IsUndefined()) continue;
+    entries[i].address = SockaddrForKernel(env, address, &scratch.addresses[i], &entries[i].address_length);
+  }
+  return Result(env, SendBatch(fd, entries, count, flags, scratch.kernel));
 }
 
 Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
@@ -148,20 +180,23 @@ Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
   size_t count = ArgBatchLength(info, 1, "buffers");
   Napi::Array buffers = info[1].As<Napi::Array>();
   int flags = ArgInt32(info, 2, "flags");
+  ScratchLease lease(env);
+  BatchCallScratch& scratch = lease.Get(count);
+  for (uint32_t i = 0; i < count; i++) scratch.buffers[i] = buffers.Get(i);
+  // From here on no JavaScript runs until the results are written.
   int32_t* result_out = ArgInt32Array(info, 3, "resultOut", 3 * count);
   ByteSpan address_out = ArgBytes(info, 4, "addressOut");
   if (address_out.length < count * sizeof(sockaddr_storage)) {
     ThrowRangeError(env, "ERR_OUT_OF_RANGE", "addressOut is too small for the batch");
   }
-  std::vector<BatchEntry> entries(count);
-  for (uint32_t i = 0; i < count; i++) {
-    ByteSpan bytes = BytesOf(env, buffers.Get(i), "buffer");
+  BatchEntry* entries = scratch.entries.data();
+  for (size_t i = 0; i < count; i++) {
+    ByteSpan bytes = BytesOf(env, Napi::Value(env, scratch.buffers[i]), "buffer");
     entries[i] = BatchEntry{bytes.data, bytes.length, nullptr, 0};
   }
-  std::vector<sockaddr_storage> from(count);
-  std::vector<BatchReceived> received(count);
-  BatchScratch scratch;
-  int result = ReceiveBatch(fd, entries.data(), count, flags, from.data(), received.data(), scratch);
+  sockaddr_storage* from = scratch.addresses.data();
+  BatchReceived* received = scratch.received.data();
+  int result = ReceiveBatch(fd, entries, count, flags, from, received, scratch.kernel);
   for (int i = 0; i < result; i++) {
     socklen_t length = received[i].from_length < sizeof(sockaddr_storage) ? received[i].from_length
                                                                            : sizeof(sockaddr_storage);

@@ -48,6 +48,30 @@ struct BatchScratch {
   }
 };
 
+// What the sendmmsg()/recvmmsg() entry points need per call beyond the kernel's structures,
+// kept per environment (AddonData) so that a batch call allocates nothing once warmed up.
+struct BatchCallScratch {
+  BatchScratch kernel;
+  std::vector<BatchEntry> entries;
+  std::vector<sockaddr_storage> addresses;  // senders (receives); unaligned destinations (sends)
+  std::vector<BatchReceived> received;
+  // The array elements, all read before any is decoded: reading one may run JavaScript (a
+  // getter), which must not be able to detach a buffer whose address is already taken.
+  std::vector<napi_value> buffers;
+  std::vector<napi_value> destinations;
+  // Set while a call uses the vectors: a nested call (a getter on an array element running
+  // JavaScript that makes another batch call) takes fresh ones instead of resizing these.
+  bool in_use = false;
+  void Reserve(size_t count) {
+    kernel.Reserve(count);
+    if (entries.size() < count) entries.resize(count);
+    if (addresses.size() < count) addresses.resize(count);
+    if (received.size() < count) received.resize(count);
+    if (buffers.size() < count) buffers.resize(count);
+    if (destinations.size() < count) destinations.resize(count);
+  }
+};
+
 // The most datagrams one batch call takes (Linux's UIO_MAXIOV caps sendmmsg/recvmmsg at 1024).
 constexpr size_t kMaxBatch = 1024;
 

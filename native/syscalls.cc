@@ -155,21 +155,25 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   return Result(info.Env(), shutdown(fd, how));
 }
 
+// sendto(fd, buffer, flags, address) and send(fd, buffer, flags): the whole view. These are
+// the hot calls (lib/flat.ts has checked the arguments already; the checks here are for
+// safety, kept to one Node-API call per argument).
 Napi::Value Sendto(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  ByteSpan data = ArgByteRange(info, 1, "buffer");
-  int flags = ArgInt32(info, 4, "flags") | BSDSOCK_SEND_FLAGS;
-  SockaddrArg address;
-  ArgSockaddr(info, 5, &address);
+  ByteSpan data = ArgBytes(info, 1, "buffer");
+  int flags = ArgInt32(info, 2, "flags") | BSDSOCK_SEND_FLAGS;
+  sockaddr_storage spare;
+  socklen_t length = 0;
+  const sockaddr* address = SockaddrForKernel(info.Env(), info[3], &spare, &length);
   return Result(info.Env(), RetryOnEintr([&] {
-                  return sendto(fd, data.data, data.length, flags, address.get(), address.length);
+                  return sendto(fd, data.data, data.length, flags, address, length);
                 }));
 }
 
 Napi::Value Send(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  ByteSpan data = ArgByteRange(info, 1, "buffer");
-  int flags = ArgInt32(info, 4, "flags") | BSDSOCK_SEND_FLAGS;
+  ByteSpan data = ArgBytes(info, 1, "buffer");
+  int flags = ArgInt32(info, 2, "flags") | BSDSOCK_SEND_FLAGS;
   return Result(info.Env(), RetryOnEintr([&] { return send(fd, data.data, data.length, flags); }));
 }
 
@@ -179,7 +183,7 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
   return Result(info.Env(), RetryOnEintr([&] { return write(fd, data.data, data.length); }));
 }
 
-// recvfrom(fd, buffer, offset, length, flags, addressOut, resultOut) -> bytes | -errno
+// recvfrom(fd, buffer, flags, addressOut, resultOut) -> bytes | -errno, into the whole view
 //
 // Implemented with recvmsg(): msg_flags says portably whether the datagram was truncated
 // (MSG_TRUNC as an input flag to recvfrom is Linux-only). The sender's address is written to
@@ -187,10 +191,10 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
 // so the caller can decode the address only when it changed.
 Napi::Value Recvfrom(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  ByteSpan data = ArgByteRange(info, 1, "buffer");
-  int flags = ArgInt32(info, 4, "flags");
-  ByteSpan address_out = ArgBytes(info, 5, "addressOut");
-  int32_t* result_out = ArgInt32Array(info, 6, "resultOut", 2);
+  ByteSpan data = ArgBytes(info, 1, "buffer");
+  int flags = ArgInt32(info, 2, "flags");
+  ByteSpan address_out = ArgBytes(info, 3, "addressOut");
+  int32_t* result_out = ArgInt32Array(info, 4, "resultOut", 2);
   if (address_out.length < sizeof(sockaddr_storage)) {
     ThrowRangeError(info.Env(), "ERR_OUT_OF_RANGE", "addressOut is smaller than sockaddr_storage");
   }
@@ -210,8 +214,8 @@ Napi::Value Recvfrom(const Napi::CallbackInfo& info) {
 
 Napi::Value Recv(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  ByteSpan data = ArgByteRange(info, 1, "buffer");
-  int flags = ArgInt32(info, 4, "flags");
+  ByteSpan data = ArgBytes(info, 1, "buffer");
+  int flags = ArgInt32(info, 2, "flags");
   return Result(info.Env(), RetryOnEintr([&] { return recv(fd, data.data, data.length, flags); }));
 }
 

@@ -8,14 +8,19 @@ import {
   SOL_SOCKET,
   SO_RCVBUF,
   Socket,
+  MSG_TRUNC,
   WouldBlockError,
+  connect,
+  constants,
   recvmmsg,
   sendmmsg,
+  sendto,
   setNonBlocking,
   setTrace,
   socketpair,
   type BatchMessage,
 } from '../lib';
+import { binding } from '../lib/native';
 import { closeSockets, track as trackSocket, udp } from './helpers/async-sockets';
 import { boundUdp, closeAll, track } from './helpers/sockets';
 
@@ -123,6 +128,43 @@ describe('flat sendmmsg / recvmmsg', () => {
     expect(() => recvmmsg(-1, [Buffer.alloc(1)])).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     // Without an address on an unconnected socket the kernel answers.
     expect(() => sendmmsg(server.fd, [{ buf: Buffer.alloc(1) }])).toThrow(expect.objectContaining({ code: 'EDESTADDRREQ' }));
+  });
+
+  it('a mix of messages with and without an address: each goes where it says', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    connect(client.fd, server.addr);
+    const other = boundUdp();
+    expect(sendmmsg(client.fd, [{ buf: Buffer.from('a') }, { buf: Buffer.from('b'), address: server.addr }])).toBe(2);
+    const unconnected = boundUdp();
+    expect(sendmmsg(unconnected.fd, [{ buf: Buffer.from('c'), address: other.addr }, { buf: Buffer.from('d'), address: server.addr }])).toBe(2);
+    const got = recvmmsg(server.fd, [Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4)], MSG_DONTWAIT);
+    expect(got.map((r) => r.from)).toEqual([client.addr, client.addr, unconnected.addr]);
+    expect(recvmmsg(other.fd, [Buffer.alloc(4)], MSG_DONTWAIT).map((r) => r.from)).toEqual([unconnected.addr]);
+  });
+
+  it('native code reads every array element before it takes any buffer\'s address', () => {
+    // A getter on an element (only a direct call to the binding can have one: the package copies
+    // the array first) detaches an earlier buffer: the kernel is then given no room for that
+    // buffer, never the memory it had.
+    const server = boundUdp();
+    const client = boundUdp();
+    sendto(client.fd, Buffer.from('payload'), 0, server.addr);
+    const first = new Uint8Array(new ArrayBuffer(8));
+    const list: Uint8Array[] = [first];
+    Object.defineProperty(list, 1, {
+      enumerable: true,
+      get() {
+        structuredClone(first.buffer, { transfer: [first.buffer] });
+        return new Uint8Array(4);
+      },
+    });
+    const resultOut = new Int32Array(6);
+    const addressOut = Buffer.alloc(2 * (constants.SOCKADDR_STORAGE_SIZE as number));
+    expect(binding.recvmmsg(server.fd, list, MSG_DONTWAIT, resultOut, addressOut)).toBe(1);
+    expect(first.byteLength).toBe(0);
+    expect(resultOut[0]).toBe(0);
+    expect(resultOut[1]! & MSG_TRUNC).toBe(MSG_TRUNC);
   });
 });
 
