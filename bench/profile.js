@@ -8,7 +8,7 @@
 //   node bench/profile.js sendto            perf of the flat sendto loop and of the C loop
 //   node bench/profile.js send|sendmmsg|sendmmsg-to
 //   node bench/profile.js recv-socket       perf of a receiver under the 50k/s flood
-//   node bench/profile.js recv-iter|recv-dgram|recv-c-recvmmsg
+//   node bench/profile.js recv-iter|recv-batch|recv-dgram|recv-c-recvmmsg
 //   node bench/profile.js pingpong-flat|pingpong-socket|pingpong-dgram|pingpong-c
 //   node bench/profile.js sendto --callgrind   user-space instructions per call, by function
 //                                           (valgrind; also send, sendmmsg, sendmmsg-to, and
@@ -124,6 +124,7 @@ const sends = {
 const receivers = {
   'recv-socket': nodeArgs('recv.js', ['socket']),
   'recv-iter': nodeArgs('recv.js', ['socket-iter']),
+  'recv-batch': nodeArgs('recv.js', ['socket-batch']),
   'recv-dgram': nodeArgs('recv.js', ['dgram']),
   'recv-c-recvmmsg': [bin('recvmmsg_recv')],
   'recv-c-recvfrom': [bin('recvfrom_recv')],

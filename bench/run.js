@@ -220,6 +220,7 @@ async function recvGroup() {
     { id: 'c.recvmmsg', label: 'C blocking recvmmsg() ×64, MSG_WAITFORONE', run: (o) => c('recvmmsg_recv', [count, warmup, idleMs, rcvbuf, 2048, 64], o) },
     { id: 'bsdsock.socket', label: 'bsdsock Socket, 64 × await recvfrom(buf) pending', run: (o) => node('recv.js', ['socket', count, warmup, idleMs, rcvbuf, 64], o) },
     { id: 'bsdsock.socket-iter', label: 'bsdsock Socket, for await (const d of socket)', run: (o) => node('recv.js', ['socket-iter', count, warmup, idleMs, rcvbuf], o) },
+    { id: 'bsdsock.socket-batch', label: 'bsdsock Socket, await recvmmsg(64 buffers) in a loop', run: (o) => node('recv.js', ['socket-batch', count, warmup, idleMs, rcvbuf, 64], o) },
     { id: 'dgram', label: "node:dgram, socket.on('message')", run: (o) => node('recv.js', ['dgram', count, warmup, idleMs, rcvbuf], o) },
   ];
   const raw = await alternate(contenders, reps, async (k, rep) => {
@@ -269,7 +270,7 @@ async function memoryGroup() {
   const sendCount = Math.round(count * 1.2); // room for some loss; the receiver stops at `count`
   const flood = (port) => c('flood', [port, sendCount, rate, burst, Math.ceil((sendCount / rate) * 1000) + 5000], { cpu: cpuOf(0) });
   const results = {};
-  for (const mode of ['socket', 'socket-iter']) {
+  for (const mode of ['socket', 'socket-iter', 'socket-batch']) {
     const r = await node('recv.js', [mode, count, warmup, 1000, 4 << 20, 64], { cpu: cpuOf(1), onReady: flood, timeoutMs: 120000, nodeFlags: ['--expose-gc'] });
     const MiB = 1024 * 1024;
     results[mode] = {
@@ -327,7 +328,7 @@ function summarize(results) {
   }
   if (results.recv) {
     const cpu = (id) => med('recv', id, 'perDatagram');
-    for (const [suffix, id, what] of [['', 'bsdsock.socket', 'Socket (64 pending recvfrom(buf))'], ['-iter', 'bsdsock.socket-iter', 'Socket (for await)']]) {
+    for (const [suffix, id, what] of [['', 'bsdsock.socket', 'Socket (64 pending recvfrom(buf))'], ['-iter', 'bsdsock.socket-iter', 'Socket (for await)'], ['-batch', 'bsdsock.socket-batch', 'Socket (recvmmsg ×64)']]) {
       const vsDgram = paired('recv', id, 'dgram', 'perDatagram');
       row(`4a${suffix}`, `receive CPU/datagram: ${what} vs node:dgram`, fmtUs(cpu(id)), fmtUs(cpu('dgram')), vsDgram, spread('recv', id, 'dgram', 'perDatagram'), '≤ 0.5×', vsDgram <= 0.5);
       const vsC = paired('recv', id, 'c.recvmmsg', 'perDatagram');
@@ -357,7 +358,7 @@ function summarize(results) {
   }
   if (results.memory) {
     const bound = config.memory.boundMiB;
-    for (const [suffix, mode, what] of [['', 'socket', 'Socket (64 pending recvfrom(buf))'], ['-iter', 'socket-iter', 'Socket (for await)']]) {
+    for (const [suffix, mode, what] of [['', 'socket', 'Socket (64 pending recvfrom(buf))'], ['-iter', 'socket-iter', 'Socket (for await)'], ['-batch', 'socket-batch', 'Socket (recvmmsg ×64)']]) {
       const m = results.memory[mode];
       row(`6${suffix}`, `RSS growth over ${(m.received / 1e6).toFixed(m.received >= 1e6 ? 0 : 1)}M datagrams received: ${what}`, `+${m.peakGrowthMiB.toFixed(1)} MiB`, `bound ${bound} MiB`, undefined, undefined, `≤ ${bound} MiB`, m.peakGrowthMiB <= bound,
         `RSS ${m.rssStartMiB.toFixed(1)} → ${m.rssEndMiB.toFixed(1)} MiB after warm-up, peak growth shown; second half of the run ${m.secondHalfGrowthMiB >= 0 ? '+' : ''}${m.secondHalfGrowthMiB.toFixed(1)} MiB; V8 heapTotal ${m.heapTotalGrowthMiB >= 0 ? '+' : ''}${m.heapTotalGrowthMiB.toFixed(1)} MiB; live V8 heap after a full GC at the end ${m.liveHeapEndMiB.toFixed(1)} MiB; growth by tenths: ${m.growthTraceMiB.map((v) => v.toFixed(1)).join(' ')}`);

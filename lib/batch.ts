@@ -91,20 +91,37 @@ export function sendmmsg(fd: number, messages: readonly BatchMessage[], flags = 
  */
 export function recvmmsg(fd: number, buffers: readonly ArrayBufferView[], flags = 0): RecvfromResult[] {
   checkFd(fd);
-  checkBatch(buffers, 'buffers');
-  // A plain copy: native code then reads elements no getter can run on, so no JavaScript can
-  // detach a buffer between the check and the kernel's write.
-  const list = Array.from(buffers as readonly ArrayBufferView[]);
-  list.forEach((buf, i) => checkBuffer(buf, `buffers[${i}]`));
+  const list = checkReceiveBatch(buffers);
   checkInt32(flags, 'flags');
+  const results = receiveBatch(fd, list, flags);
+  if (trace.enabled) trace.recvmmsg(fd, list.length, flags, typeof results === 'number' ? results : results.length);
+  if (typeof results === 'number') throw socketError(-results, 'recvmmsg');
+  return results;
+}
+
+/**
+ * @internal The buffers of a receive batch, checked, as a plain copy: native code then reads
+ * elements no getter can run on, so no JavaScript can detach a buffer between the check and
+ * the kernel's write.
+ */
+export function checkReceiveBatch(buffers: readonly ArrayBufferView[]): ArrayBufferView[] {
+  checkBatch(buffers, 'buffers');
+  const list = Array.from(buffers as readonly ArrayBufferView[]);
+  for (let i = 0; i < list.length; i++) {
+    if (!isBuffer(list[i])) checkBuffer(list[i], `buffers[${i}]`);
+  }
+  return list;
+}
+
+/** @internal One recvmmsg on checked arguments: the results, or a negative errno. */
+export function receiveBatch(fd: number, list: ArrayBufferView[], flags: number): RecvfromResult[] | number {
   const count = list.length;
   if (resultOut.length < 3 * count) {
     resultOut = new Int32Array(3 * count);
     addressOut = Buffer.alloc(STORAGE * count);
   }
   const received = binding.recvmmsg(fd, list, flags, resultOut, addressOut);
-  if (trace.enabled) trace.recvmmsg(fd, count, flags, received);
-  if (received < 0) throw socketError(-received, 'recvmmsg');
+  if (received < 0) return received;
   const results: RecvfromResult[] = new Array(received);
   for (let i = 0; i < received; i++) {
     results[i] = {

@@ -25,11 +25,12 @@ import {
 } from './constants';
 import { ArgumentTypeError, socketError } from './errors';
 import * as flat from './flat';
+import type { RecvfromResult } from './flat';
 import { errorEntry, type ErrorQueueMessage, type NativeErrorEntry } from './msg';
-import { encodeBatch, type BatchMessage } from './batch';
+import { checkReceiveBatch, encodeBatch, receiveBatch, type BatchMessage } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { claim, release } from './ownership';
-import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType } from './validate';
+import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
 
 /** A datagram received without a caller buffer: `data` is exactly its size. */
 export interface Datagram {
@@ -117,10 +118,18 @@ interface PendingSend {
   reject(error: Error): void;
 }
 
-interface PendingAccept {
-  resolve(value: { socket: Socket; from: SocketAddress }): void;
+/** An operation that JavaScript performs when the socket is ready (accept, a receive batch). */
+interface Waiting<T> {
+  resolve(value: T): void;
   reject(error: Error): void;
+  /** Stops its timer and abort listener. */
   cleanup(): void;
+}
+
+type PendingAccept = Waiting<{ socket: Socket; from: SocketAddress }>;
+
+interface PendingBatch extends Waiting<RecvfromResult[]> {
+  list: ArrayBufferView[];
 }
 
 // The native handle calls these with `this` set to itself; the owner is found through a
@@ -167,6 +176,14 @@ export class Socket implements AsyncIterable<Datagram> {
   readonly #receives = new Map<number, PendingReceive>();
   readonly #sends: PendingSend[] = [];
   readonly #accepts: PendingAccept[] = [];
+  readonly #batches: PendingBatch[] = [];
+  // The last batch found the kernel's queue empty: the next one waits for readiness instead of
+  // trying first (a recvmmsg that would only answer EAGAIN). Cleared by every readable event.
+  #drained = false;
+  // The readiness JavaScript last asked the watcher for (kReadable | kWritable), and whether
+  // lowering it is already scheduled.
+  #interest = 0;
+  #loweringInterest = false;
   #connecting: { resolve(): void; reject(error: Error): void; target: EncodedAddress } | undefined;
   readonly #errorListeners = new Set<(report: ErrorReport) => void>();
   // Iterators to end when the socket closes.
@@ -318,7 +335,7 @@ export class Socket implements AsyncIterable<Datagram> {
       if (options?.signal?.aborted) throw new AbortError(kind, options.signal.reason);
 
       // Nothing queued before it: try at once (the datagram may already be there).
-      if (this.#receives.size === 0) {
+      if (this.#receives.size === 0 && this.#batches.length === 0) {
         const space = buf ? undefined : (scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE));
         const result = this.#retryAfterReports(() => binding.recvfrom(fd, buf ?? space!, 0, decoder.scratch, resultOut));
         if (result >= 0) {
@@ -451,9 +468,9 @@ export class Socket implements AsyncIterable<Datagram> {
    * such a failure is not the call's own: read the queue (which resets the pending error, and
    * delivers the reports) and make the call again. A failure with nothing queued is real.
    */
-  #retryAfterReports(call: () => number): number {
+  #retryAfterReports<T>(call: () => T | number): T | number {
     const result = call();
-    if (result >= 0 || this.#errorListeners.size === 0 || wouldBlock(-result)) return result;
+    if (typeof result !== 'number' || result >= 0 || this.#errorListeners.size === 0 || wouldBlock(-result)) return result;
     return this.#handle !== null && this.#handle.drainErrors() > 0 ? call() : result;
   }
 
@@ -472,34 +489,63 @@ export class Socket implements AsyncIterable<Datagram> {
         if (typeof result !== 'number') return Promise.resolve({ socket: Socket.from(result[0]), from: result[1] });
         if (!wouldBlock(-result)) return Promise.reject(socketError(-result, 'accept'));
       }
-      return new Promise((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined;
-        const signal = options?.signal;
-        const entry: PendingAccept = {
-          resolve,
-          reject,
-          cleanup: () => {
-            if (timer) clearTimeout(timer);
-            signal?.removeEventListener('abort', onAbort);
-          },
-        };
-        const cancel = (error: Error): void => {
-          const index = this.#accepts.indexOf(entry);
-          if (index < 0) return;
-          this.#accepts.splice(index, 1);
-          entry.cleanup();
-          this.#updateInterest();
-          reject(error);
-        };
-        const onAbort = (): void => cancel(new AbortError('accept', signal!.reason));
-        if (options?.timeout !== undefined) {
-          timer = setTimeout(() => cancel(socketError(ETIMEDOUT, 'accept')), options.timeout);
-          timer.unref();
+      return this.#wait(this.#accepts, 'accept', options, (waiting) => waiting);
+    });
+  }
+
+  /**
+   * `recvmmsg(2)` without blocking: waits until the socket has a datagram, then receives up to
+   * `buffers.length` of them in one syscall, one into each of the caller's buffers, and
+   * resolves once with their results (at least one; as many as were queued, up to the
+   * buffers). One promise and one syscall per batch instead of per datagram: the receive loop
+   * of a busy server. Batch receives are served in the order they were asked for; on a
+   * wake-up, pending single receives ({@link recvfrom}, {@link recv}) are served before them.
+   */
+  recvmmsg(buffers: readonly ArrayBufferView[], options?: WaitOptions): Promise<RecvfromResult[]> {
+    return this.#rejected(() => {
+      const fd = this.#open('recvmmsg');
+      const list = checkReceiveBatch(buffers);
+      if (list.length === 0) throw outOfRange('buffers.length', '>= 1', 0);
+      checkWaitOptions(options);
+      if (options?.signal?.aborted) throw new AbortError('recvmmsg', options.signal.reason);
+      if (this.#receives.size === 0 && this.#batches.length === 0 && !this.#drained) {
+        const results = this.#retryAfterReports(() => receiveBatch(fd, list, 0));
+        if (typeof results !== 'number') {
+          this.#drained = results.length < list.length;
+          return Promise.resolve(results);
         }
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.#accepts.push(entry);
+        if (!wouldBlock(-results)) return Promise.reject(socketError(-results, 'recvmmsg'));
+      }
+      return this.#wait(this.#batches, 'recvmmsg', options, (waiting): PendingBatch => ({ ...waiting, list }));
+    });
+  }
+
+  /** Queue an operation that waits for readiness, with its abort signal and timeout. */
+  #wait<T, E extends Waiting<T>>(queue: E[], operation: string, options: WaitOptions | undefined, entryOf: (waiting: Waiting<T>) => E): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const signal = options?.signal;
+      const cleanup = (): void => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const entry = entryOf({ resolve, reject, cleanup });
+      const cancel = (error: Error): void => {
+        const index = queue.indexOf(entry);
+        if (index < 0) return;
+        queue.splice(index, 1);
+        entry.cleanup();
         this.#updateInterest();
-      });
+        reject(error);
+      };
+      const onAbort = (): void => cancel(new AbortError(operation, signal!.reason));
+      if (options?.timeout !== undefined) {
+        timer = setTimeout(() => cancel(socketError(ETIMEDOUT, operation)), options.timeout);
+        timer.unref();
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(entry);
+      this.#updateInterest();
     });
   }
 
@@ -510,7 +556,11 @@ export class Socket implements AsyncIterable<Datagram> {
       this.#finishConnect();
       this.#flushSends();
     }
-    if (events & kReadable) this.#acceptReady();
+    if (events & kReadable) {
+      this.#drained = false;
+      this.#acceptReady();
+      this.#batchesReady();
+    }
     this.#updateInterest();
   }
 
@@ -527,6 +577,10 @@ export class Socket implements AsyncIterable<Datagram> {
       const accept = this.#accepts.shift()!;
       accept.cleanup();
       accept.reject(socketError(errno, 'accept'));
+    } else if (this.#batches.length > 0) {
+      const batch = this.#batches.shift()!;
+      batch.cleanup();
+      batch.reject(socketError(errno, 'recvmmsg'));
     }
   }
 
@@ -574,8 +628,51 @@ export class Socket implements AsyncIterable<Datagram> {
     }
   }
 
+  #batchesReady(): void {
+    while (this.#batches.length > 0 && this.#handle !== null) {
+      const batch = this.#batches[0]!;
+      const results = this.#retryAfterReports(() => receiveBatch(this.#fd, batch.list, 0));
+      if (typeof results === 'number' && wouldBlock(-results)) return;
+      this.#batches.shift();
+      batch.cleanup();
+      if (typeof results === 'number') {
+        batch.reject(socketError(-results, 'recvmmsg'));
+        continue;
+      }
+      batch.resolve(results);
+      if (results.length < batch.list.length) {
+        this.#drained = true;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Tell the watcher what JavaScript waits for. More is asked for at once; less only once the
+   * promise continuations have run: a receive loop resolved by a wake-up asks again from its
+   * continuation, and the watcher then never stops and restarts in between (two epoll_ctl
+   * syscalls per wake-up otherwise).
+   */
   #updateInterest(): void {
-    this.#handle?.setInterest(this.#accepts.length > 0, this.#sends.length > 0 || this.#connecting !== undefined);
+    const wanted = this.#wantedInterest();
+    if ((wanted & ~this.#interest) !== 0) this.#applyInterest(wanted);
+    else if (wanted !== this.#interest && !this.#loweringInterest) {
+      this.#loweringInterest = true;
+      queueMicrotask(() => {
+        this.#loweringInterest = false;
+        this.#applyInterest(this.#wantedInterest());
+      });
+    }
+  }
+
+  #wantedInterest(): number {
+    return (this.#accepts.length > 0 || this.#batches.length > 0 ? kReadable : 0) | (this.#sends.length > 0 || this.#connecting !== undefined ? kWritable : 0);
+  }
+
+  #applyInterest(wanted: number): void {
+    if (wanted === this.#interest || this.#handle === null) return;
+    this.#interest = wanted;
+    this.#handle.setInterest((wanted & kReadable) !== 0, (wanted & kWritable) !== 0);
   }
 
   /**
@@ -717,6 +814,10 @@ export class Socket implements AsyncIterable<Datagram> {
     for (const accept of this.#accepts.splice(0)) {
       accept.cleanup();
       accept.reject(error('accept'));
+    }
+    for (const batch of this.#batches.splice(0)) {
+      batch.cleanup();
+      batch.reject(error('recvmmsg'));
     }
     if (this.#connecting) {
       this.#connecting.reject(error('connect'));

@@ -1,14 +1,18 @@
-// Batches: sendmmsg/recvmmsg on the flat API, the batched send of Socket, and the batched
-// native drain of Socket receives.
+// Batches: sendmmsg/recvmmsg on the flat API, the batched send of Socket, the batched native
+// drain of Socket receives, and Socket.recvmmsg.
 import {
+  AbortError,
   AF_UNIX,
+  ConnectionRefusedError,
   MAX_BATCH,
   MSG_DONTWAIT,
   SOCK_DGRAM,
   SOL_SOCKET,
   SO_RCVBUF,
-  Socket,
   MSG_TRUNC,
+  Socket,
+  SocketClosedError,
+  TimedOutError,
   WouldBlockError,
   connect,
   constants,
@@ -21,8 +25,8 @@ import {
   type BatchMessage,
 } from '../lib';
 import { binding } from '../lib/native';
-import { closeSockets, track as trackSocket, udp } from './helpers/async-sockets';
-import { boundUdp, closeAll, track } from './helpers/sockets';
+import { closeSockets, sleep, track as trackSocket, udp } from './helpers/async-sockets';
+import { boundUdp, closeAll, closedUdpPort, track } from './helpers/sockets';
 
 afterEach(() => {
   closeAll();
@@ -227,3 +231,99 @@ describe('Socket batches', () => {
     expect((await c).data.length).toBe(0);
   });
 });
+
+describe('Socket.recvmmsg: one promise and one syscall per batch', () => {
+  const buffers = (n: number, size = 64): Buffer[] => Array.from({ length: n }, () => Buffer.alloc(size));
+
+  it('datagrams already queued: resolves at once with each in its own buffer, in order, senders and truncation per datagram', async () => {
+    const server = udp();
+    const a = udp();
+    const b = udp();
+    await a.socket.sendto(Buffer.from('first'), server.addr);
+    await b.socket.sendto(Buffer.alloc(0), server.addr);
+    await a.socket.sendto(Buffer.from('a long third one'), server.addr);
+    const into = buffers(4, 8);
+    const before = server.socket.stats();
+    const results = await server.socket.recvmmsg(into);
+    expect(results).toEqual([
+      { bytes: 5, from: a.addr, truncated: false },
+      { bytes: 0, from: b.addr, truncated: false },
+      { bytes: 8, from: a.addr, truncated: true },
+    ]);
+    expect(into[0]!.subarray(0, 5).toString()).toBe('first');
+    expect(into[2]!.toString()).toBe('a long t');
+    // Nothing was waited for: no wake-up, no call from the watcher.
+    expect(server.socket.stats().wakeups).toBe(before.wakeups);
+  });
+
+  it('with nothing queued it waits, then takes the whole burst of one wake-up, at most one per buffer', async () => {
+    const server = udp();
+    const client = udp();
+    const pending = server.socket.recvmmsg(buffers(8));
+    await sleep(20);
+    await client.socket.sendmmsg(Array.from({ length: 12 }, (_, i) => ({ buf: payload(i, 16), address: server.addr })));
+    const first = await pending;
+    expect(first.length).toBeGreaterThanOrEqual(1);
+    expect(first.length).toBeLessThanOrEqual(8);
+    const rest: number[] = [];
+    while (first.length + rest.length < 12) {
+      const into = buffers(8);
+      const more = await server.socket.recvmmsg(into);
+      more.forEach((_, i) => rest.push(into[i]!.readUInt16BE(0)));
+    }
+    expect(first.every((r) => r.bytes === 16 && r.from.family === 'AF_INET')).toBe(true);
+    expect(rest).toEqual([...Array(12).keys()].slice(first.length));
+  });
+
+  it('batches are served in the order asked; a pending recvfrom is served before them on a wake-up', async () => {
+    const server = udp();
+    const client = udp();
+    const batch1 = server.socket.recvmmsg(buffers(2));
+    const single = server.socket.recvfrom();
+    const batch2 = server.socket.recvmmsg(buffers(2));
+    await client.socket.sendmmsg(['a', 'b', 'c', 'd', 'e'].map((t) => ({ buf: Buffer.from(t), address: server.addr })));
+    const [r1, s1, r2] = await Promise.all([batch1, single, batch2]);
+    expect(s1.data.toString()).toBe('a');
+    expect(r1).toHaveLength(2);
+    expect(r2).toHaveLength(2);
+  });
+
+  it('timeout and abort reject with typed errors and leave the socket usable; close rejects what waits', async () => {
+    const server = udp();
+    const client = udp();
+    await expect(server.socket.recvmmsg(buffers(2), { timeout: 30 })).rejects.toBeInstanceOf(TimedOutError);
+    const controller = new AbortController();
+    const aborted = server.socket.recvmmsg(buffers(2), { signal: controller.signal });
+    controller.abort();
+    await expect(aborted).rejects.toBeInstanceOf(AbortError);
+    await expect(server.socket.recvmmsg(buffers(2), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+    const next = server.socket.recvmmsg(buffers(2));
+    await client.socket.sendto(Buffer.from('still here'), server.addr);
+    expect((await next)[0]).toEqual({ bytes: 10, from: client.addr, truncated: false });
+    await sleep(0);
+    expect(server.socket.stats().watching).toBe(false);
+    const closing = server.socket.recvmmsg(buffers(2));
+    server.socket.close();
+    await expect(closing).rejects.toBeInstanceOf(SocketClosedError);
+    await expect(server.socket.recvmmsg(buffers(2))).rejects.toBeInstanceOf(SocketClosedError);
+  });
+
+  it('on a connected socket the ICMP port unreachable rejects the waiting batch with ConnectionRefusedError', async () => {
+    const client = udp();
+    await client.socket.connect(closedUdpPort());
+    const waiting = client.socket.recvmmsg(buffers(4));
+    await client.socket.send(Buffer.from('anyone?'));
+    await expect(waiting).rejects.toBeInstanceOf(ConnectionRefusedError);
+  });
+
+  it('bad input is refused with typed errors before anything waits', async () => {
+    const { socket } = udp();
+    await expect(socket.recvmmsg('x' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(socket.recvmmsg([])).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(socket.recvmmsg([Buffer.alloc(1), 'x' as never])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('buffers[1]') });
+    await expect(socket.recvmmsg(buffers(MAX_BATCH + 1, 1))).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(socket.recvmmsg(buffers(1), { timeout: -1 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    expect(socket.stats().watching).toBe(false);
+  });
+});
+

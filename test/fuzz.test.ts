@@ -954,6 +954,7 @@ const M: Record<string, fc.Arbitrary<MethodArg>[]> = {
   sendto: [A.buf, A.addr, A.flags],
   send: [A.buf, A.flags],
   sendmmsg: [A.msgs, A.flags],
+  recvmmsg: [A.bufs, W],
   accept: [W],
   errors: [W],
   ref: [],

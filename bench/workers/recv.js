@@ -7,6 +7,8 @@
 //   MODE socket:      bsdsock Socket, PENDING (64) receives pending at once, each recvfrom(buf)
 //                     into its own 2048-byte buffer (the zero-allocation path)
 //        socket-iter: bsdsock Socket, `for await (const d of socket)` (a Buffer per datagram)
+//        socket-batch: bsdsock Socket, `await socket.recvmmsg(buffers)` in a loop, PENDING (64)
+//                     buffers of 2048 bytes (one promise and one recvmmsg per wake-up)
 //        dgram:       node:dgram, socket.on('message')
 // Prints "READY <port>", then one JSON line.
 const dgram = require('node:dgram');
@@ -118,7 +120,7 @@ function ready(port) {
   process.stdout.write(`READY ${port}\n`);
 }
 
-if (mode === 'socket' || mode === 'socket-iter') {
+if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch') {
   const socket = new Socket(AF_INET, SOCK_DGRAM);
   socket.setsockopt(SOL_SOCKET, SO_RCVBUF, rcvbuf);
   socket.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
@@ -137,6 +139,20 @@ if (mode === 'socket' || mode === 'socket-iter') {
       }
     };
     for (let i = 0; i < pending; i++) loop(Buffer.alloc(2048));
+  } else if (mode === 'socket-batch') {
+    const buffers = Array.from({ length: pending }, () => Buffer.alloc(2048));
+    (async () => {
+      while (!finished) {
+        let results;
+        try {
+          results = await socket.recvmmsg(buffers);
+        } catch (err) {
+          if (finished) return;
+          throw err;
+        }
+        for (let i = 0; i < results.length; i++) count();
+      }
+    })();
   } else {
     (async () => {
       for await (const datagram of socket) {
