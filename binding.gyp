@@ -18,6 +18,7 @@
         'native/constants.cc',
         'native/descriptor.cc',
         'native/msg.cc',
+        'native/prepared_batch.cc',
         'native/socket_handle.cc',
         'native/sockopt.cc',
         'native/syscalls.cc',

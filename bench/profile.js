@@ -13,7 +13,8 @@
 //   node bench/profile.js sendto --callgrind   user-space instructions per call, by function
 //                                           (valgrind; also send, sendmmsg, sendmmsg-to, and
 //                                           pingpong-flat: per round trip)
-//   node bench/profile.js lean              C vs flat vs a minimal Node-API addon (bench/lean/)
+//   node bench/profile.js lean              C vs flat vs bsdsock's binding alone vs a minimal
+//                                           Node-API addon (bench/lean/)
 //   node bench/profile.js probe             what a syscall costs the code after it (bench/lean/)
 //   node bench/profile.js recv-socket --strace syscalls per datagram (strace -c)
 //
@@ -140,9 +141,11 @@ function lean() {
   const cases = [
     ['C sendto', (port) => [bin('sendto_loop'), port, 64, 1000, 100]],
     ['flat sendto', (port) => nodeArgs('send.js', ['sendto', port, 64, 1000, 300], false)],
+    ['binding sendto', (port) => nodeArgs('send.js', ['binding-sendto', port, 64, 1000, 300], false)],
     ['lean sendto', (port) => nodeArgs('send.js', ['lean-sendto', port, 64, 1000, 300], false)],
     ['C send', (port) => [bin('send_loop'), port, 64, 1000, 100]],
     ['flat send', (port) => nodeArgs('send.js', ['send', port, 64, 1000, 300], false)],
+    ['binding send', (port) => nodeArgs('send.js', ['binding-send', port, 64, 1000, 300], false)],
     ['lean send', (port) => nodeArgs('send.js', ['lean-send', port, 64, 1000, 300], false)],
     ['C sendmmsg ×64', (port) => [bin('sendmmsg_loop'), port, 64, 1000, 100, 64, 'connected']],
     ['flat sendmmsg ×64', (port) => nodeArgs('send.js', ['sendmmsg', port, 64, 1000, 300, 64], false)],

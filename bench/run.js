@@ -196,6 +196,8 @@ async function sendGroup(sink) {
     { id: 'bsdsock.sendmmsg', label: `bsdsock flat sendmmsg(fd, ${batch} messages), connected`, run: (o) => node('send.js', ['sendmmsg', sink, size, ms, warmupMs, batch], o) },
     { id: 'c.sendmmsg-to', label: `C sendmmsg() ×${batch}, address in each`, run: (o) => c('sendmmsg_loop', [sink, size, ms, cWarmupMs, batch, 'to'], o) },
     { id: 'bsdsock.sendmmsg-to', label: `bsdsock flat sendmmsg(fd, ${batch} messages with sockaddr())`, run: (o) => node('send.js', ['sendmmsg-to', sink, size, ms, warmupMs, batch], o) },
+    { id: 'bsdsock.sendmmsg-prepared', label: `bsdsock flat sendmmsg(fd, prepareBatch(${batch} messages)), connected`, run: (o) => node('send.js', ['sendmmsg-prepared', sink, size, ms, warmupMs, batch], o) },
+    { id: 'bsdsock.sendmmsg-to-prepared', label: `bsdsock flat sendmmsg(fd, prepareBatch(${batch} messages with sockaddr()))`, run: (o) => node('send.js', ['sendmmsg-to-prepared', sink, size, ms, warmupMs, batch], o) },
   ];
   const raw = await alternate(contenders, reps, async (k, rep) => {
     const r = await k.run({ cpu: cpuOf(rep) });
@@ -325,6 +327,10 @@ function summarize(results) {
     row('3a', `datagrams/CPU-s: flat sendmmsg ×${config.send.batch} vs C sendmmsg (connected)`, fmtRate(rate('bsdsock.sendmmsg')), fmtRate(rate('c.sendmmsg')), r3, spread('send', 'bsdsock.sendmmsg', 'c.sendmmsg', 'rate'), '≥ 0.95×', r3 >= 0.95);
     const r3b = paired('send', 'bsdsock.sendmmsg-to', 'c.sendmmsg-to', 'rate');
     row('3b', `datagrams/CPU-s: flat sendmmsg ×${config.send.batch} vs C, address per message`, fmtRate(rate('bsdsock.sendmmsg-to')), fmtRate(rate('c.sendmmsg-to')), r3b, spread('send', 'bsdsock.sendmmsg-to', 'c.sendmmsg-to', 'rate'), '≥ 0.95×', r3b >= 0.95);
+    const r3c = paired('send', 'bsdsock.sendmmsg-prepared', 'c.sendmmsg', 'rate');
+    row('3c', `datagrams/CPU-s: flat sendmmsg of a PreparedBatch ×${config.send.batch} vs C sendmmsg (connected)`, fmtRate(rate('bsdsock.sendmmsg-prepared')), fmtRate(rate('c.sendmmsg')), r3c, spread('send', 'bsdsock.sendmmsg-prepared', 'c.sendmmsg', 'rate'), '≥ 0.95×', r3c >= 0.95);
+    const r3d = paired('send', 'bsdsock.sendmmsg-to-prepared', 'c.sendmmsg-to', 'rate');
+    row('3d', `datagrams/CPU-s: flat sendmmsg of a PreparedBatch ×${config.send.batch} vs C, address per message`, fmtRate(rate('bsdsock.sendmmsg-to-prepared')), fmtRate(rate('c.sendmmsg-to')), r3d, spread('send', 'bsdsock.sendmmsg-to-prepared', 'c.sendmmsg-to', 'rate'), '≥ 0.95×', r3d >= 0.95);
   }
   if (results.recv) {
     const cpu = (id) => med('recv', id, 'perDatagram');

@@ -8,7 +8,7 @@ import { AddressDecoder, EncodedAddress, sockaddr, type AddressInput } from './a
 import { constants } from './constants';
 import { socketError } from './errors';
 import type { RecvfromResult } from './flat';
-import { binding } from './native';
+import { binding, type NativePreparedBatch } from './native';
 import * as trace from './trace';
 import { checkBuffer, checkFd, checkInt32, invalidType, isBuffer, outOfRange } from './validate';
 
@@ -69,14 +69,55 @@ export function encodeBatch(messages: readonly BatchMessage[]): EncodedBatch {
 }
 
 /**
+ * A batch checked and encoded once, for a loop that sends the same buffers again and again
+ * (their contents may change between sends; the buffers and addresses do not). Made by
+ * {@link prepareBatch}; {@link sendmmsg} and `Socket.sendmmsg` take it in place of the
+ * messages, and then read no JavaScript array at all: the send loop of C, which fills its
+ * `mmsghdr` array once.
+ */
+export class PreparedBatch {
+  /** How many datagrams each send sends. */
+  readonly length: number;
+  /** @internal */
+  readonly native: NativePreparedBatch;
+  /** @internal */
+  readonly encoded: EncodedBatch;
+
+  /** @internal */
+  constructor(encoded: EncodedBatch) {
+    this.encoded = encoded;
+    this.native = new binding.PreparedBatch(encoded.buffers, encoded.addresses);
+    this.length = encoded.buffers.length;
+    Object.freeze(this);
+  }
+}
+
+/** Check and encode `messages` once for many {@link sendmmsg} calls (see {@link PreparedBatch}). */
+export function prepareBatch(messages: readonly BatchMessage[]): PreparedBatch {
+  return new PreparedBatch(encodeBatch(messages));
+}
+
+/** @internal Send a batch, prepared or not: the count, or a negative errno. */
+export function sendBatch(fd: number, batch: EncodedBatch | PreparedBatch, flags: number): number {
+  return batch instanceof PreparedBatch ? batch.native.send(fd, flags) : binding.sendmmsg(fd, batch.buffers, batch.addresses, flags);
+}
+
+/** @internal The messages of a sendmmsg call, encoded (or as prepared). */
+export function batchOf(messages: readonly BatchMessage[] | PreparedBatch): EncodedBatch | PreparedBatch {
+  return messages instanceof PreparedBatch ? messages : encodeBatch(messages);
+}
+
+/**
  * `sendmmsg(2)`: sends the messages in order and returns how many went. Like the syscall it
  * stops at the first message that fails; it throws only when the very first one fails.
+ * `messages` may be a {@link PreparedBatch}.
  */
-export function sendmmsg(fd: number, messages: readonly BatchMessage[], flags = 0): number {
+export function sendmmsg(fd: number, messages: readonly BatchMessage[] | PreparedBatch, flags = 0): number {
   checkFd(fd);
   checkInt32(flags, 'flags');
-  const { buffers, addresses, targets } = encodeBatch(messages);
-  const result = binding.sendmmsg(fd, buffers, addresses, flags);
+  const batch = batchOf(messages);
+  const result = sendBatch(fd, batch, flags);
+  const { buffers, targets } = batch instanceof PreparedBatch ? batch.encoded : batch;
   if (trace.enabled) trace.sendmmsg(fd, buffers.length, flags, targets?.[0]?.address, result);
   if (result < 0) throw socketError(-result, 'sendmmsg', targets?.[0]?.address);
   return result;

@@ -36,7 +36,7 @@ export {
   type TosMessage,
   type TtlMessage,
 } from './msg';
-export { MAX_BATCH, recvmmsg, sendmmsg, type BatchMessage } from './batch';
+export { MAX_BATCH, PreparedBatch, prepareBatch, recvmmsg, sendmmsg, type BatchMessage } from './batch';
 export { setTrace, type TraceSink } from './trace';
 export {
   AbortError,

@@ -37,6 +37,11 @@ export interface NativeSocketHandle {
   stats(): SocketHandleStats;
 }
 
+/** A batch prepared for many sends (native/prepared_batch.h). */
+export interface NativePreparedBatch {
+  send(fd: number, flags: number): number;
+}
+
 /** The functions native/addon.cc registers. Results are values, or a negative errno. */
 export interface NativeBinding {
   readonly buildInfo: { buildSystem: 'node-gyp' | 'cmake-js'; napiVersion: number; portable: boolean };
@@ -47,6 +52,7 @@ export interface NativeBinding {
     onReady: (this: NativeSocketHandle, events: number, error: number) => void,
     onErrors: (this: NativeSocketHandle, reports: unknown[]) => void,
   ) => NativeSocketHandle;
+  readonly PreparedBatch: new (buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined) => NativePreparedBatch;
 
   encodeAddress(family: number, hostOrPath: string, port: number, flowinfo: number, scopeId: number): Buffer;
   decodeAddress(bytes: Uint8Array, length: number): SocketAddress;

@@ -27,7 +27,7 @@ import { ArgumentTypeError, socketError } from './errors';
 import * as flat from './flat';
 import type { RecvfromResult } from './flat';
 import { errorEntry, type ErrorQueueMessage, type NativeErrorEntry } from './msg';
-import { checkReceiveBatch, encodeBatch, receiveBatch, type BatchMessage } from './batch';
+import { batchOf, checkReceiveBatch, PreparedBatch, receiveBatch, sendBatch, type BatchMessage } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { claim, release } from './ownership';
 import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
@@ -433,16 +433,17 @@ export class Socket implements AsyncIterable<Datagram> {
   /**
    * A batch of datagrams, one crossing into native code (one `sendmmsg` on Linux). Resolves to
    * the number sent (all of them); those that found the send buffer full wait for room, in
-   * order, like single sends.
+   * order, like single sends. `messages` may be a {@link PreparedBatch}.
    */
-  sendmmsg(messages: readonly BatchMessage[], flags = 0): Promise<number> {
+  sendmmsg(messages: readonly BatchMessage[] | PreparedBatch, flags = 0): Promise<number> {
     return this.#rejected(() => {
       const fd = this.#open('sendmmsg');
       checkInt32(flags, 'flags');
-      const { buffers, addresses, targets } = encodeBatch(messages);
+      const batch = batchOf(messages);
+      const { buffers, targets } = batch instanceof PreparedBatch ? batch.encoded : batch;
       let sent = 0;
       if (this.#sends.length === 0) {
-        const result = this.#retryAfterReports(() => binding.sendmmsg(fd, buffers, addresses, flags));
+        const result = this.#retryAfterReports(() => sendBatch(fd, batch, flags));
         if (result >= 0) sent = result;
         else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, 'sendmmsg', targets?.[0]?.address));
       }

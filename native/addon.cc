@@ -7,6 +7,7 @@
 #include "batch.h"
 #include "constants.h"
 #include "msg.h"
+#include "prepared_batch.h"
 #include "socket_handle.h"
 #include "sockopt.h"
 #include "syscalls.h"
@@ -33,6 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   AddonData::Install(env);
   exports.Set("buildInfo", BuildInfo(env));
   exports.Set("SocketHandle", SocketHandle::Define(env));
+  exports.Set("PreparedBatch", PreparedBatch::Define(env));
   exports.Set("constants", Constants(env));
 
   exports.Set("encodeAddress", Napi::Function::New(env, EncodeAddress, "encodeAddress"));

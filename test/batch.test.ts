@@ -10,17 +10,20 @@ import {
   SOL_SOCKET,
   SO_RCVBUF,
   MSG_TRUNC,
+  PreparedBatch,
   Socket,
   SocketClosedError,
   TimedOutError,
   WouldBlockError,
   connect,
   constants,
+  prepareBatch,
   recvmmsg,
   sendmmsg,
   sendto,
   setNonBlocking,
   setTrace,
+  sockaddr,
   socketpair,
   type BatchMessage,
 } from '../lib';
@@ -324,6 +327,76 @@ describe('Socket.recvmmsg: one promise and one syscall per batch', () => {
     await expect(socket.recvmmsg(buffers(MAX_BATCH + 1, 1))).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
     await expect(socket.recvmmsg(buffers(1), { timeout: -1 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
     expect(socket.stats().watching).toBe(false);
+  });
+});
+
+describe('PreparedBatch: checked and encoded once, sent many times', () => {
+  it('sends the current contents of its buffers each time, to the addresses it was made with', () => {
+    const server = boundUdp();
+    const other = boundUdp();
+    const client = boundUdp();
+    const to = sockaddr(server.addr);
+    const toOther = sockaddr(other.addr);
+    const bufs = [Buffer.from('a1'), Buffer.from('b1'), Buffer.from('c1'), Buffer.from('d1'), Buffer.from('e1')];
+    // Destinations A A B B A: the same address object in neighbours is read once per send.
+    const prepared = prepareBatch(bufs.map((buf, i) => ({ buf, address: [to, to, toOther, toOther, to][i]! })));
+    expect(prepared).toBeInstanceOf(PreparedBatch);
+    expect(prepared.length).toBe(5);
+    expect(sendmmsg(client.fd, prepared)).toBe(5);
+    bufs.forEach((b) => b.write('2', 1));
+    expect(sendmmsg(client.fd, prepared)).toBe(5);
+    const read = (fd: number, n: number): string[] => {
+      const into = Array.from({ length: n }, () => Buffer.alloc(4));
+      return recvmmsg(fd, into, MSG_DONTWAIT).map((r, i) => into[i]!.subarray(0, r.bytes).toString());
+    };
+    expect(read(server.fd, 7)).toEqual(['a1', 'b1', 'e1', 'a2', 'b2', 'e2']);
+    expect(read(other.fd, 5)).toEqual(['c1', 'd1', 'c2', 'd2']);
+  });
+
+  it('on a connected socket, with the trace, and its errors as sendmmsg gives them', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    const prepared = prepareBatch([{ buf: Buffer.from('x') }, { buf: Buffer.alloc(0) }]);
+    expect(() => sendmmsg(client.fd, prepared)).toThrow(expect.objectContaining({ code: 'EDESTADDRREQ', syscall: 'sendmmsg' }));
+    connect(client.fd, server.addr);
+    const lines: string[] = [];
+    setTrace((line) => lines.push(line));
+    try {
+      expect(sendmmsg(client.fd, prepared)).toBe(2);
+    } finally {
+      setTrace(false);
+    }
+    expect(lines).toEqual([`sendmmsg(${client.fd}, [2 messages], 2, 0) = 2`]);
+    expect(recvmmsg(server.fd, [Buffer.alloc(4), Buffer.alloc(4)], MSG_DONTWAIT).map((r) => r.bytes)).toEqual([1, 0]);
+  });
+
+  it('bad messages are refused when the batch is made; a buffer detached later is sent as what it is now: empty', () => {
+    expect(() => prepareBatch('x' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => prepareBatch([{ buf: 'x' as never }])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('messages[0].buf') }));
+    expect(() => prepareBatch([{ buf: Buffer.alloc(1), address: { family: 'AF_INET', address: '1.2.3', port: 1 } }])).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_IP_ADDRESS' }),
+    );
+    expect(() => prepareBatch(Array.from({ length: MAX_BATCH + 1 }, () => ({ buf: Buffer.alloc(1) })))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    const server = boundUdp();
+    const client = boundUdp();
+    const memory = new ArrayBuffer(8);
+    const prepared = prepareBatch([{ buf: new Uint8Array(memory), address: server.addr }]);
+    structuredClone(memory, { transfer: [memory] });
+    expect(sendmmsg(client.fd, prepared)).toBe(1);
+    expect(recvmmsg(server.fd, [Buffer.alloc(8)], MSG_DONTWAIT)[0]!.bytes).toBe(0);
+  });
+
+  it('Socket.sendmmsg takes it too, and what finds the queue full waits for room', async () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+    const sender = trackSocket(Socket.from(a!));
+    const receiver = trackSocket(Socket.from(b!));
+    const bufs = Array.from({ length: MAX_BATCH }, (_, i) => payload(i, 32));
+    const prepared = prepareBatch(bufs.map((buf) => ({ buf })));
+    const sending = Promise.all([sender.sendmmsg(prepared), sender.sendmmsg(prepared)]);
+    const got: number[] = [];
+    while (got.length < 2 * MAX_BATCH) got.push((await receiver.recv()).readUInt16BE(0));
+    expect(await sending).toEqual([MAX_BATCH, MAX_BATCH]);
+    expect(got).toEqual([...Array(MAX_BATCH).keys(), ...Array(MAX_BATCH).keys()]);
   });
 });
 

@@ -783,7 +783,7 @@ const FLAT: Record<string, fc.Arbitrary<Arg>[]> = {
 /** Exported from the package root but not part of the API, so not fuzzed (none today). */
 const NOT_PUBLIC: string[] = [];
 /** Functions without descriptors: their own property below. */
-const HELPERS = ['sockaddr', 'formatAddress', 'errnoName', 'strerror', 'socketError', 'isSocketError', 'setTrace', 'encodeControl', 'CMSG_LEN', 'CMSG_SPACE'];
+const HELPERS = ['sockaddr', 'formatAddress', 'errnoName', 'strerror', 'socketError', 'isSocketError', 'setTrace', 'encodeControl', 'CMSG_LEN', 'CMSG_SPACE', 'prepareBatch'];
 
 function isClass(value: unknown): boolean {
   return typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
@@ -881,6 +881,9 @@ const helperCall = fc.oneof(
   fc.tuple(fc.constant('setTrace'), fc.oneof(fc.boolean(), notANumber)),
   fc.tuple(fc.constant('encodeControl'), fc.oneof({ weight: 4, arbitrary: fc.array(controlEntry, { maxLength: 4 }) }, { weight: 1, arbitrary: notANumber })),
   fc.tuple(fc.constantFrom('CMSG_LEN', 'CMSG_SPACE'), numberish),
+  // A batch prepared from arbitrary messages, then sent (to a descriptor that is never open) and
+  // through a connected socketpair after its buffers were possibly detached.
+  fc.tuple(fc.constant('prepareBatch'), A.msgs, fc.integer({ min: 1_000_000, max: 2 ** 31 - 1 }), fc.boolean()),
 );
 
 const isRights = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as { kind?: unknown }).kind === 'rights' && Array.isArray((e as { fds?: unknown }).fds);
@@ -896,6 +899,27 @@ function runHelper([fn, ...args]: unknown[]): void {
     const address = normalised?.ok ? normalised.value.address : undefined;
     const made = attempt('socketError', () => api.socketError(args[0] as number, args[1] as string, address));
     if (made.ok) expect(made.value).toBeInstanceOf(SocketError);
+  } else if (fn === 'prepareBatch') {
+    const messages = makeArg(args[0] as Arg);
+    const prepared = attempt('prepareBatch', () => api.prepareBatch(messages as never));
+    if (!prepared.ok) return;
+    attempt('sendmmsg', () => api.sendmmsg(args[1] as number, prepared.value));
+    const [a, b] = api.socketpair(api.AF_UNIX, api.SOCK_DGRAM);
+    try {
+      if (args[2] && Array.isArray(messages)) {
+        for (const m of messages as { buf: ArrayBufferView }[]) {
+          try {
+            structuredClone(m.buf.buffer, { transfer: [m.buf.buffer as ArrayBuffer] });
+          } catch {
+            // not transferable (Node's Buffer pool, a SharedArrayBuffer, already detached)
+          }
+        }
+      }
+      attempt('sendmmsg', () => api.sendmmsg(a!, prepared.value, api.MSG_DONTWAIT));
+    } finally {
+      api.close(a!);
+      api.close(b!);
+    }
   } else if (fn === 'encodeControl') {
     // Descriptors in 'rights' entries are only encoded here, never sent: any number will do.
     const entries = Array.isArray(args[0]) ? args[0].map((e) => (isRights(e) ? { ...e, fds: [1_000_000] } : makeControl(e))) : args[0];

@@ -6,10 +6,13 @@
 //        send:        send(fd, buf) on a connected socket
 //        sendmmsg:    sendmmsg(fd, messages) of BATCH datagrams on a connected socket
 //        sendmmsg-to: sendmmsg(fd, messages) of BATCH datagrams, each with a sockaddr() address
+//        sendmmsg-prepared, sendmmsg-to-prepared: the same, through prepareBatch(messages) once
+//        binding-sendto, binding-send: bsdsock's own native calls without lib/flat.ts around
+//                     them (its checks, trace test and error check): what the JavaScript layer costs
 //        lean-sendto, lean-send, lean-sendmmsg, lean-prepared, lean-noop: the same calls through bench/lean/lean.c, a minimal
 //                     Node-API addon (bench/profile.js lean): the floor of one crossing
 const { performance } = require('node:perf_hooks');
-const { AF_INET, SOCK_DGRAM, connect, send, sendmmsg, sendto, sockaddr, socket } = require('bsdsock');
+const { AF_INET, SOCK_DGRAM, connect, prepareBatch, send, sendmmsg, sendto, sockaddr, socket } = require('bsdsock');
 
 const [mode, portArg, sizeArg, msArg, warmupArg, batchArg] = process.argv.slice(2);
 const port = Number(portArg);
@@ -31,13 +34,22 @@ if (mode === 'sendto') {
 } else if (mode === 'send') {
   connect(fd, peer);
   unit = () => send(fd, buf) >= 0 ? 1 : 0;
-} else if (mode === 'sendmmsg' || mode === 'sendmmsg-to') {
-  if (mode === 'sendmmsg') connect(fd, peer);
+} else if (/^sendmmsg(-to)?(-prepared)?$/.test(mode)) {
+  const connected = !mode.startsWith('sendmmsg-to');
+  if (connected) connect(fd, peer);
   const messages = [];
   for (let i = 0; i < batch; i++) {
-    messages.push(mode === 'sendmmsg' ? { buf: Buffer.alloc(size, 'x') } : { buf: Buffer.alloc(size, 'x'), address: peer });
+    messages.push(connected ? { buf: Buffer.alloc(size, 'x') } : { buf: Buffer.alloc(size, 'x'), address: peer });
   }
-  unit = () => sendmmsg(fd, messages);
+  const what = mode.endsWith('-prepared') ? prepareBatch(messages) : messages;
+  unit = () => sendmmsg(fd, what);
+} else if (mode === 'binding-sendto') {
+  const { binding } = require('../../dist/native');
+  unit = () => binding.sendto(fd, buf, 0, peer.bytes) >= 0 ? 1 : 0;
+} else if (mode === 'binding-send') {
+  const { binding } = require('../../dist/native');
+  connect(fd, peer);
+  unit = () => binding.send(fd, buf, 0) >= 0 ? 1 : 0;
 } else if (mode.startsWith('lean-')) {
   const lean = require('../build/lean.node');
   if (mode === 'lean-sendto') unit = () => lean.sendto(fd, buf, peer.bytes) >= 0 ? 1 : 0;
