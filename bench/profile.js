@@ -149,6 +149,7 @@ function lean() {
     ['lean send', (port) => nodeArgs('send.js', ['lean-send', port, 64, 1000, 300], false)],
     ['C sendmmsg ×64', (port) => [bin('sendmmsg_loop'), port, 64, 1000, 100, 64, 'connected']],
     ['flat sendmmsg ×64', (port) => nodeArgs('send.js', ['sendmmsg', port, 64, 1000, 300, 64], false)],
+    ['flat prepared ×64', (port) => nodeArgs('send.js', ['sendmmsg-prepared', port, 64, 1000, 300, 64], false)],
     ['lean sendmmsg ×64', (port) => nodeArgs('send.js', ['lean-sendmmsg', port, 64, 1000, 300, 64], false)],
     ['lean prepared ×64', (port) => nodeArgs('send.js', ['lean-prepared', port, 64, 1000, 300, 64], false)],
     ['lean noop (no syscall)', (port) => nodeArgs('send.js', ['lean-noop', port, 64, 1000, 300], false)],

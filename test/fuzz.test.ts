@@ -900,26 +900,22 @@ function runHelper([fn, ...args]: unknown[]): void {
     const made = attempt('socketError', () => api.socketError(args[0] as number, args[1] as string, address));
     if (made.ok) expect(made.value).toBeInstanceOf(SocketError);
   } else if (fn === 'prepareBatch') {
+    mutable = [];
     const messages = makeArg(args[0] as Arg);
     const prepared = attempt('prepareBatch', () => api.prepareBatch(messages as never));
-    if (!prepared.ok) return;
-    attempt('sendmmsg', () => api.sendmmsg(args[1] as number, prepared.value));
-    const [a, b] = api.socketpair(api.AF_UNIX, api.SOCK_DGRAM);
-    try {
-      if (args[2] && Array.isArray(messages)) {
-        for (const m of messages as { buf: ArrayBufferView }[]) {
-          try {
-            structuredClone(m.buf.buffer, { transfer: [m.buf.buffer as ArrayBuffer] });
-          } catch {
-            // not transferable (Node's Buffer pool, a SharedArrayBuffer, already detached)
-          }
-        }
+    if (prepared.ok) {
+      attempt('sendmmsg', () => api.sendmmsg(args[1] as number, prepared.value));
+      const [a, b] = api.socketpair(api.AF_UNIX, api.SOCK_DGRAM);
+      try {
+        // The buffers' memory detached or shrunk after preparing, then sent again.
+        if (args[2]) for (const take of mutable) take();
+        attempt('sendmmsg', () => api.sendmmsg(a!, prepared.value, api.MSG_DONTWAIT));
+      } finally {
+        api.close(a!);
+        api.close(b!);
       }
-      attempt('sendmmsg', () => api.sendmmsg(a!, prepared.value, api.MSG_DONTWAIT));
-    } finally {
-      api.close(a!);
-      api.close(b!);
     }
+    mutable = [];
   } else if (fn === 'encodeControl') {
     // Descriptors in 'rights' entries are only encoded here, never sent: any number will do.
     const entries = Array.isArray(args[0]) ? args[0].map((e) => (isRights(e) ? { ...e, fds: [1_000_000] } : makeControl(e))) : args[0];
