@@ -20,7 +20,7 @@ import { constants, MSG_CTRUNC, MSG_TRUNC } from './constants';
 import { ArgumentRangeError, ArgumentTypeError, socketError, type SocketError } from './errors';
 import { binding } from './native';
 import * as trace from './trace';
-import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType } from './validate';
+import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
 
 /* ---------------------------------------------------------------------------------------------
  * Control messages
@@ -238,14 +238,29 @@ function checkControl(entries: unknown): asserts entries is readonly ControlInpu
       );
     }
     switch (e.kind) {
-      case 'pktinfo':
+      case 'pktinfo': {
         checkIp(e.address, `${name}.address`);
         checkIp(e.specDst, `${name}.specDst`);
         if (e.ifindex !== undefined) checkInteger(e.ifindex, `${name}.ifindex`, 0, 2 ** 31 - 1);
         if (e.family !== undefined && e.family !== 'AF_INET' && e.family !== 'AF_INET6') {
           throw new ArgumentRangeError('ERR_INVALID_ADDRESS_FAMILY', `The "${name}.family" property must be 'AF_INET' or 'AF_INET6'`);
         }
+        // The family native code will use (given, or the address's), and addresses of it: an
+        // in6_pktinfo holds no zone, an in_pktinfo no IPv6 address.
+        const given = (e.address ?? e.specDst) as string | undefined;
+        const family = e.family ?? (given !== undefined && net.isIPv6(given) ? 'AF_INET6' : 'AF_INET');
+        for (const field of ['address', 'specDst'] as const) {
+          const value = e[field] as string | undefined;
+          if (value === undefined) continue;
+          if (family === 'AF_INET' ? !net.isIPv4(value) : !net.isIPv6(value) || value.includes('%')) {
+            throw new ArgumentTypeError(
+              'ERR_INVALID_IP_ADDRESS',
+              `Invalid IP address in "${name}.${field}": '${value}' is not an ${family === 'AF_INET' ? 'IPv4' : 'IPv6 (without a zone)'} address`,
+            );
+          }
+        }
         break;
+      }
       case 'ttl':
       case 'hopLimit':
       case 'tos':
@@ -255,11 +270,16 @@ function checkControl(entries: unknown): asserts entries is readonly ControlInpu
         if (!Array.isArray(e.fds)) throw invalidType(`${name}.fds`, 'an array of descriptors', e.fds);
         e.fds.forEach((fd: unknown, j) => checkInteger(fd, `${name}.fds[${j}]`, 0, 2 ** 31 - 1));
         break;
-      case 'raw':
+      case 'raw': {
         checkInt32(e.level, `${name}.level`);
         checkInt32(e.type, `${name}.type`);
-        checkBuffer(e.data, `${name}.data`);
+        const size = checkBuffer(e.data, `${name}.data`);
+        // One entry's cmsghdr must fit the control data; native code also checks the total.
+        if (binding.cmsgSpace(Math.min(size, CONTROL_SIZE_MAX)) > CONTROL_SIZE_MAX) {
+          throw outOfRange(`${name}.data.byteLength`, `<= ${CONTROL_SIZE_MAX - binding.cmsgSpace(0)} (the room control data has)`, size);
+        }
         break;
+      }
     }
   });
 }

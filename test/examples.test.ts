@@ -1,12 +1,12 @@
 // The programs in examples/ run as a user would run them (host and port on the command line),
 // and say what the notes say. Servers run as child processes on a port the kernel picks; every
 // child has a timeout, and every server is stopped before its test ends.
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_RCVTIMEO, connect, read, setsockopt, socket, write } from '../lib';
 import { onLinux } from './helpers/platform';
+import { start, waitFor, type Child } from './helpers/processes';
 import { closeAll, closeTracked, closedUdpPort, track } from './helpers/sockets';
 
 const root = path.join(__dirname, '..');
@@ -24,38 +24,20 @@ function runExample(name: string, args: string[] = []): Promise<{ code: number; 
   });
 }
 
-interface Server {
+interface Server extends Child {
   port: number;
-  output(): string;
-  stop(): Promise<void>;
 }
 
 /** Starts a server example on 127.0.0.1 and a free port; resolves once it says where it listens. */
 async function startServer(name: string): Promise<Server> {
-  const child = spawn(process.execPath, [example(name), '127.0.0.1', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const closed = once(child, 'close');
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => (out += chunk));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await closed;
-  };
-  const port = await waitFor(() => / on 127\.0\.0\.1:(\d+)$/m.exec(out)?.[1], `${name} to say where it listens`).catch(async (err) => {
-    await stop();
+  const child = start(process.execPath, [example(name), '127.0.0.1', '0']);
+  try {
+    const port = Number((await child.waitFor(/ on 127\.0\.0\.1:(\d+)$/m))[1]);
+    return { ...child, port };
+  } catch (err) {
+    await child.stop();
     throw err;
-  });
-  return { port: Number(port), output: () => out, stop };
-}
-
-/** Polls until `get` returns something (servers print after they answer), for at most 10 s. */
-async function waitFor<T>(get: () => T | undefined | false, what: string): Promise<T> {
-  for (let waited = 0; waited < 10000; waited += 20) {
-    const value = get();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('examples', () => {

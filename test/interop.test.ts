@@ -2,9 +2,10 @@
 // Python's socket module, and our clients talk to a Python UDP echo server. socat and ncat come
 // from Debian's packages (.ci/run installs them); where one is missing its tests are skipped,
 // by the condition below. python3 is always there (node-gyp needs it).
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+
+import { start, type Child } from './helpers/processes';
 
 const root = path.join(__dirname, '..');
 const example = (name: string) => path.join(root, 'examples', name);
@@ -14,39 +15,6 @@ const hasSocat = installed('socat', '-V');
 const hasNcat = installed('ncat', '--version');
 const itIfSocat = hasSocat ? it : it.skip;
 const itIfNcat = hasNcat ? it : it.skip;
-
-interface Child {
-  output(): string;
-  /** Resolves with the first match of `pattern` in the child's stdout (10 s at most). */
-  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
-  stop(): Promise<void>;
-}
-
-/** Spawns a long-running program (a server, or ncat) whose stdout we watch; stop() ends it. */
-function start(command: string, args: string[], input?: string): Child {
-  const child = spawn(command, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-  const closed = once(child, 'close');
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => (out += chunk));
-  if (input !== undefined) child.stdin.write(input); // and keep stdin open: ncat quits at its end
-  return {
-    output: () => out,
-    async waitFor(pattern) {
-      for (let waited = 0; waited < 10000; waited += 20) {
-        const match = pattern.exec(out);
-        if (match) return match;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      throw new Error(`timed out waiting for ${pattern} from ${command}; got: ${out}`);
-    },
-    async stop() {
-      child.stdin.end();
-      child.kill('SIGTERM');
-      await closed;
-    },
-  };
-}
 
 /** Runs a program to its end, with `input` on stdin; its stdout (it must exit 0). */
 function run(command: string, args: string[], input = ''): Promise<string> {

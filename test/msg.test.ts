@@ -4,6 +4,8 @@ import {
   AF_INET,
   AF_INET6,
   AF_UNIX,
+  ArgumentRangeError,
+  ArgumentTypeError,
   BadDescriptorError,
   CMSG_LEN,
   CMSG_SPACE,
@@ -575,6 +577,14 @@ describe('bad input', () => {
     expect(() => send([{ kind: 'pktinfo', address: 'localhost' }])).toThrow(invalid('ERR_INVALID_IP_ADDRESS'));
     expect(() => send([{ kind: 'pktinfo', address: '127.0.0.1', family: 'AF_UNIX' }])).toThrow(invalid('ERR_INVALID_ADDRESS_FAMILY', 'RangeError'));
     expect(() => send([{ kind: 'rights', fds: [-1] }])).toThrow(invalid('ERR_OUT_OF_RANGE', 'RangeError'));
+    // An address of the other family than the entry's, a zone (an in6_pktinfo has none), and
+    // raw data larger than control data can be: refused before native code sees them.
+    const typed = (code: string, Class: typeof ArgumentTypeError | typeof ArgumentRangeError) => expect.objectContaining({ code, constructor: Class });
+    expect(() => send([{ kind: 'pktinfo', address: '::1', family: 'AF_INET' }])).toThrow(typed('ERR_INVALID_IP_ADDRESS', ArgumentTypeError));
+    expect(() => send([{ kind: 'pktinfo', address: '127.0.0.1', family: 'AF_INET6' }])).toThrow(typed('ERR_INVALID_IP_ADDRESS', ArgumentTypeError));
+    expect(() => send([{ kind: 'pktinfo', address: '127.0.0.1', specDst: '::1' }])).toThrow(typed('ERR_INVALID_IP_ADDRESS', ArgumentTypeError));
+    expect(() => send([{ kind: 'pktinfo', address: 'fe80::1%lo' }])).toThrow(typed('ERR_INVALID_IP_ADDRESS', ArgumentTypeError));
+    expect(() => send([{ kind: 'raw', level: 0, type: 1, data: Buffer.alloc(CONTROL_SIZE_MAX) }])).toThrow(typed('ERR_OUT_OF_RANGE', ArgumentRangeError));
     // Native code checks the same on its own.
     expect(() => binding.encodeControl([{ kind: 'bogus' }])).toThrow(invalid('ERR_INVALID_ARG_VALUE'));
     expect(() => binding.encodeControl([{ kind: 'pktinfo', address: '127.0.0.1', family: 'AF_INET6' }])).toThrow(invalid('ERR_INVALID_IP_ADDRESS'));

@@ -1,0 +1,43 @@
+// Child processes for the tests that run programs as a user would (examples/, and peers that
+// are not ours): a long-running one whose stdout is watched, and polling for what it prints.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import * as path from 'node:path';
+
+const root = path.join(__dirname, '..', '..');
+
+/** Polls until `get` returns something (programs print after they act), for at most 10 s. */
+export async function waitFor<T>(get: () => T | undefined | false | null, what: string): Promise<T> {
+  for (let waited = 0; waited < 10000; waited += 20) {
+    const value = get();
+    if (value !== undefined && value !== false && value !== null) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export interface Child {
+  output(): string;
+  /** Resolves with the first match of `pattern` in the child's stdout (10 s at most). */
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
+  stop(): Promise<void>;
+}
+
+/** Spawns a long-running program (a server, or ncat) in the project's root; stop() ends it. */
+export function start(command: string, args: string[], input?: string): Child {
+  const child = spawn(command, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  const closed = once(child, 'close');
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (out += chunk));
+  if (input !== undefined) child.stdin.write(input); // and keep stdin open: ncat quits at its end
+  return {
+    output: () => out,
+    waitFor: (pattern) => waitFor(() => pattern.exec(out), `${pattern} from ${command}; got: ${out}`),
+    async stop() {
+      child.stdin.end();
+      child.kill('SIGTERM');
+      await closed;
+    },
+  };
+}
