@@ -100,7 +100,10 @@ ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name
   return BytesOf(info.Env(), info[index], name);
 }
 
-bool TryBytesOf(napi_env env, napi_value value, ByteSpan* out) {
+bool TryBytesOf(Napi::Env js_env, Napi::Value js_value, ByteSpan* out) {
+  // Plain Node-API below: the calls' statuses say what the value is, nothing throws.
+  napi_env env = js_env;
+  napi_value value = js_value;
   void* data = nullptr;
   size_t length = 0;
   // Node answers napi_get_buffer_info for every ArrayBufferView (any TypedArray, DataView) with

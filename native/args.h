@@ -35,7 +35,7 @@ struct ByteSpan {
 };
 bool IsBytes(Napi::Value value);
 // The bytes of `value`, or false when it is none of those (nothing thrown).
-bool TryBytesOf(napi_env env, napi_value value, ByteSpan* out);
+bool TryBytesOf(Napi::Env env, Napi::Value value, ByteSpan* out);
 ByteSpan BytesOf(Napi::Env env, Napi::Value value, const char* name);
 ByteSpan ArgBytes(const Napi::CallbackInfo& info, size_t index, const char* name);
 // Arguments (buffer, offset, length) starting at `index`: the part of the buffer to use,
