@@ -54,16 +54,20 @@ export function encodeBatch(messages: readonly BatchMessage[]): EncodedBatch {
   for (let i = 0; i < count; i++) {
     const message = messages[i];
     if (typeof message !== 'object' || message === null) throw invalidType(`messages[${i}]`, 'an object { buf, address? }', message);
-    const buf = message.buf;
-    // The argument's name is built only for the error (this loop runs per datagram).
-    if (!isBuffer(buf)) checkBuffer(buf, `messages[${i}].buf`);
-    buffers[i] = buf;
-    if (message.address === undefined) continue;
-    const target = sockaddr(message.address);
+    buffers[i] = message.buf;
+    const address = message.address;
+    if (address === undefined) continue;
+    const target = sockaddr(address);
     targets ??= new Array(count);
     addresses ??= new Array(count);
     targets[i] = target;
     addresses[i] = target.bytes;
+  }
+  // The buffers are checked once every message was read: reading a message may run user code
+  // (getters), which could detach a buffer checked before it.
+  for (let i = 0; i < count; i++) {
+    // The argument's name is built only for the error (this loop runs per datagram).
+    if (!isBuffer(buffers[i])) checkBuffer(buffers[i], `messages[${i}].buf`);
   }
   return { buffers, addresses, targets };
 }

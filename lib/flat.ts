@@ -167,9 +167,11 @@ export function shutdown(fd: number, how: number): void {
 /** `sendto(2)`: bytes sent. A zero-length buffer sends a zero-length datagram. */
 export function sendto(fd: number, buf: ArrayBufferView, flags: number, address: AddressInput): number {
   checkFd(fd);
-  const size = checkBuffer(buf, 'buf');
-  checkFlags(flags);
+  // The address first: reading it may run user code (getters), which could detach the buffer
+  // after its check. Between the buffer's check and the syscall no user code runs.
   const target = encoded(address);
+  checkFlags(flags);
+  const size = checkBuffer(buf, 'buf');
   const result = binding.sendto(fd, buf, flags, target.bytes);
   if (trace.enabled) trace.sendto(fd, buf, size, flags, target.address, result);
   return check(result, 'sendto', target.address);

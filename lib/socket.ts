@@ -130,6 +130,8 @@ type PendingAccept = Waiting<{ socket: Socket; from: SocketAddress }>;
 
 interface PendingBatch extends Waiting<RecvfromResult[]> {
   list: ArrayBufferView[];
+  /** Each buffer's size when the batch was queued: one that changes fails the batch. */
+  sizes: number[];
 }
 
 // The native handle calls these with `this` set to itself; the owner is found through a
@@ -330,8 +332,10 @@ export class Socket implements AsyncIterable<Datagram> {
       const fd = this.#open(kind);
       const buf = ArrayBuffer.isView(bufOrOptions) ? bufOrOptions : undefined;
       const options = buf ? maybeOptions : (bufOrOptions as WaitOptions | undefined);
-      const size = buf ? checkBuffer(buf, 'buf') : 0;
+      // The options first: their getters are user code, which could detach the buffer after
+      // it was checked.
       checkWaitOptions(options);
+      const size = buf ? checkBuffer(buf, 'buf') : 0;
       if (options?.signal?.aborted) throw new AbortError(kind, options.signal.reason);
 
       // Nothing queued before it: try at once (the datagram may already be there).
@@ -505,9 +509,9 @@ export class Socket implements AsyncIterable<Datagram> {
   recvmmsg(buffers: readonly ArrayBufferView[], options?: WaitOptions): Promise<RecvfromResult[]> {
     return this.#rejected(() => {
       const fd = this.#open('recvmmsg');
+      checkWaitOptions(options); // first: its getters could detach a buffer checked before
       const list = checkReceiveBatch(buffers);
       if (list.length === 0) throw outOfRange('buffers.length', '>= 1', 0);
-      checkWaitOptions(options);
       if (options?.signal?.aborted) throw new AbortError('recvmmsg', options.signal.reason);
       if (this.#receives.size === 0 && this.#batches.length === 0 && !this.#drained) {
         const results = this.#retryAfterReports(() => receiveBatch(fd, list, 0));
@@ -517,7 +521,7 @@ export class Socket implements AsyncIterable<Datagram> {
         }
         if (!wouldBlock(-results)) return Promise.reject(socketError(-results, 'recvmmsg'));
       }
-      return this.#wait(this.#batches, 'recvmmsg', options, (waiting): PendingBatch => ({ ...waiting, list }));
+      return this.#wait(this.#batches, 'recvmmsg', options, (waiting): PendingBatch => ({ ...waiting, list, sizes: list.map(currentSize) }));
     });
   }
 
@@ -604,10 +608,11 @@ export class Socket implements AsyncIterable<Datagram> {
   #flushSends(): void {
     while (this.#sends.length > 0 && this.#handle !== null) {
       const send = this.#sends[0]!;
-      if (currentSize(send.buf) < send.length) {
-        // The memory was detached or shrunk while the send waited: never read past it.
+      if (currentSize(send.buf) !== send.length) {
+        // The memory was detached or resized while the send waited: the datagram would not be
+        // the one the caller asked to send.
         this.#sends.shift();
-        send.reject(new ArgumentTypeError('ERR_INVALID_STATE', `${send.syscall}: the buffer was detached or shrunk while the send waited`));
+        send.reject(new ArgumentTypeError('ERR_INVALID_STATE', `${send.syscall}: the buffer was detached or resized while the send waited`));
         continue;
       }
       const result = this.#retryAfterReports(() => this.#trySend(this.#fd, send.buf, send.flags, send.target));
@@ -632,6 +637,15 @@ export class Socket implements AsyncIterable<Datagram> {
   #batchesReady(): void {
     while (this.#batches.length > 0 && this.#handle !== null) {
       const batch = this.#batches[0]!;
+      const changed = batch.list.findIndex((buf, i) => currentSize(buf) !== batch.sizes[i]);
+      if (changed >= 0) {
+        // Detached or resized while the batch waited: receiving would take a datagram into
+        // memory that is not what the caller gave (a detached buffer: into nothing).
+        this.#batches.shift();
+        batch.cleanup();
+        batch.reject(new ArgumentTypeError('ERR_INVALID_STATE', `recvmmsg: buffers[${changed}] was detached or resized while the receive waited`));
+        continue;
+      }
       const results = this.#retryAfterReports(() => receiveBatch(this.#fd, batch.list, 0));
       if (typeof results === 'number' && wouldBlock(-results)) return;
       this.#batches.shift();

@@ -19,6 +19,7 @@ import {
   constants,
   prepareBatch,
   recvmmsg,
+  send,
   sendmmsg,
   sendto,
   setNonBlocking,
@@ -29,6 +30,7 @@ import {
 } from '../lib';
 import { binding } from '../lib/native';
 import { closeSockets, sleep, track as trackSocket, udp } from './helpers/async-sockets';
+import { resizable } from './helpers/memory';
 import { boundUdp, closeAll, closedUdpPort, track } from './helpers/sockets';
 
 afterEach(() => {
@@ -208,6 +210,28 @@ describe('Socket batches', () => {
     expect(stats.jsCalls).toBeLessThan(total);
   });
 
+  it('a send waiting for room whose buffer grows is refused, not sent with the new length', async () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+    const sender = trackSocket(Socket.from(a!));
+    const receiver = trackSocket(Socket.from(b!));
+    let queued = 0;
+    const full = Buffer.alloc(64);
+    for (;;) {
+      try {
+        send(a!, full, MSG_DONTWAIT);
+        queued++;
+      } catch {
+        break;
+      }
+    }
+    const memory = resizable(4, 1024);
+    const waiting = sender.send(new Uint8Array(memory)); // length-tracking: grows with its memory
+    memory.resize(1000);
+    for (let i = 0; i < queued; i++) await receiver.recv();
+    await expect(waiting).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_STATE' });
+    await expect(receiver.recv({ timeout: 50 })).rejects.toBeInstanceOf(TimedOutError);
+  });
+
   it('sendmmsg waits for room instead of dropping when the queue is full', async () => {
     const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
     const sender = trackSocket(Socket.from(a!));
@@ -317,6 +341,18 @@ describe('Socket.recvmmsg: one promise and one syscall per batch', () => {
     const waiting = client.socket.recvmmsg(buffers(4));
     await client.socket.send(Buffer.from('anyone?'));
     await expect(waiting).rejects.toBeInstanceOf(ConnectionRefusedError);
+  });
+
+  it('a buffer detached or resized while the batch waits fails it, and the datagram stays queued', async () => {
+    const server = udp();
+    const client = udp();
+    const memory = new ArrayBuffer(16);
+    const waiting = server.socket.recvmmsg([Buffer.alloc(16), new Uint8Array(memory)]);
+    structuredClone(memory, { transfer: [memory] });
+    await client.socket.sendto(Buffer.from('kept'), server.addr);
+    await expect(waiting).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_STATE', message: expect.stringContaining('buffers[1]') });
+    const next = await server.socket.recvfrom();
+    expect(next.data.toString()).toBe('kept');
   });
 
   it('bad input is refused with typed errors before anything waits', async () => {

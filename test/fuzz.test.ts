@@ -73,6 +73,7 @@ import {
   type Inet6Address,
 } from '../lib';
 import { fdDirectory, openDescriptors } from './helpers/descriptors';
+import { resizable } from './helpers/memory';
 
 // ---------------------------------------------------------------------------------------------
 // Run size
@@ -412,11 +413,6 @@ function makeFd(recipe: FdRecipe): unknown {
       return recipe.value;
   }
 }
-
-// Resizable ArrayBuffers (ES2024, in Node 20) are not in this project's TypeScript lib.
-type Resizable = ArrayBuffer & { resize(length: number): void };
-const resizable = (length: number, maxByteLength: number): Resizable =>
-  new (ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => Resizable)(length, { maxByteLength });
 
 // Buffers, as recipes: views with guard bytes on both sides, or memory that is not usable.
 const GUARD = 16;
@@ -915,6 +911,7 @@ function runHelper([fn, ...args]: unknown[]): void {
         api.close(b!);
       }
     }
+    checkGuards(); // sends only read: nothing was written around any buffer
     mutable = [];
   } else if (fn === 'encodeControl') {
     // Descriptors in 'rights' entries are only encoded here, never sent: any number will do.

@@ -1,0 +1,6 @@
+// Memory a test can take away from under a call: resizable ArrayBuffers (ES2024, in Node 20),
+// which are not in this project's TypeScript lib.
+export type Resizable = ArrayBuffer & { resize(length: number): void };
+
+export const resizable = (length: number, maxByteLength: number): Resizable =>
+  new (ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => Resizable)(length, { maxByteLength });
