@@ -190,7 +190,7 @@ describe('loopback', () => {
     expect(report.payload.toString()).toBe('six');
   });
 
-  itOnLinux('after a burst of errors, draining the queue ends and the process goes idle', async () => {
+  itOnLinux('after a burst of errors, draining the queue ends: every report read, then EAGAIN, no pending error left', async () => {
     const client = recverrUdp();
     const targets = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'].map(closedPeer);
     let sent = 0;
@@ -224,12 +224,8 @@ describe('loopback', () => {
     expect(reports).toBeLessThanOrEqual(sent); // the kernel rate-limits ICMP: some never came
     expect(getsockopt(client.fd, SOL_SOCKET, SO_ERROR)).toBe(0);
     expect(() => recvmsg(client.fd, [Buffer.alloc(8)], MSG_DONTWAIT)).toThrow(WouldBlockError);
-
-    // Nothing keeps running: the process's CPU time over the next second stays near zero.
-    const before = process.cpuUsage();
-    await sleep(1000);
-    const used = process.cpuUsage(before);
-    expect(used.user + used.system).toBeLessThan(250_000); // microseconds: a quarter of one core
+    // With the queue empty and no pending error, POLLERR is down: a watcher on this socket
+    // sleeps (counted in wake-ups, not in CPU time, by test/socket-errors.test.ts).
   });
 });
 

@@ -23,14 +23,6 @@ async function take(iterator: AsyncIterator<ErrorReport>, count: number): Promis
   return reports;
 }
 
-/** CPU time (ms) this process spends over `ms` of wall time. */
-async function cpuOver(ms: number): Promise<number> {
-  const start = process.cpuUsage();
-  await sleep(ms);
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-}
-
 describe('Socket.errors()', () => {
   itOnLinux('an unconnected socket learns which of its peers refused, and from whom', async () => {
     const client = udp();
@@ -77,8 +69,9 @@ describe('Socket.errors()', () => {
     await take(reports, 10);
     await sleep(100);
     const wakeups = client.socket.stats().wakeups;
-    // A busy loop would take the whole second; a slow (sanitizer, shared) machine still stays far below.
-    expect(await cpuOver(1000)).toBeLessThan(500);
+    // A busy loop on POLLERR would wake the watcher thousands of times in this second; counted
+    // in wake-ups, not CPU time, so a slow (sanitizer, shared) machine cannot make it fail.
+    await sleep(1000);
     expect(client.socket.stats().wakeups - wakeups).toBeLessThan(5);
     expect(client.socket.stats().watching).toBe(true); // still watching for reports
     await reports.return!();
@@ -99,7 +92,7 @@ describe('Socket.errors()', () => {
     }
     await sleep(100);
     const wakeups = client.socket.stats().wakeups;
-    expect(await cpuOver(500)).toBeLessThan(250);
+    await sleep(500);
     expect(client.socket.stats().wakeups - wakeups).toBeLessThan(5);
     client.socket.close();
     const outcome = await receive;
