@@ -106,6 +106,11 @@ export function sendBatch(fd: number, batch: EncodedBatch | PreparedBatch, flags
   return batch instanceof PreparedBatch ? batch.native.send(fd, flags) : binding.sendmmsg(fd, batch.buffers, batch.addresses, flags);
 }
 
+/** @internal The buffers and destinations of a batch, prepared or not. */
+export function encodedOf(batch: EncodedBatch | PreparedBatch): EncodedBatch {
+  return batch instanceof PreparedBatch ? batch.encoded : batch;
+}
+
 /** @internal The messages of a sendmmsg call, encoded (or as prepared). */
 export function batchOf(messages: readonly BatchMessage[] | PreparedBatch): EncodedBatch | PreparedBatch {
   return messages instanceof PreparedBatch ? messages : encodeBatch(messages);
@@ -121,7 +126,7 @@ export function sendmmsg(fd: number, messages: readonly BatchMessage[] | Prepare
   checkInt32(flags, 'flags');
   const batch = batchOf(messages);
   const result = sendBatch(fd, batch, flags);
-  const { buffers, targets } = batch instanceof PreparedBatch ? batch.encoded : batch;
+  const { buffers, targets } = encodedOf(batch);
   if (trace.enabled) trace.sendmmsg(fd, buffers.length, flags, targets?.[0]?.address, result);
   if (result < 0) throw socketError(-result, 'sendmmsg', targets?.[0]?.address);
   return result;

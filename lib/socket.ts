@@ -27,7 +27,7 @@ import { ArgumentTypeError, socketError } from './errors';
 import * as flat from './flat';
 import type { RecvfromResult } from './flat';
 import { errorEntry, type ErrorQueueMessage, type NativeErrorEntry } from './msg';
-import { batchOf, checkReceiveBatch, PreparedBatch, receiveBatch, sendBatch, type BatchMessage } from './batch';
+import { batchOf, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { claim, release } from './ownership';
 import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
@@ -444,7 +444,7 @@ export class Socket implements AsyncIterable<Datagram> {
       const fd = this.#open('sendmmsg');
       checkInt32(flags, 'flags');
       const batch = batchOf(messages);
-      const { buffers, targets } = batch instanceof PreparedBatch ? batch.encoded : batch;
+      const { buffers, targets } = encodedOf(batch);
       let sent = 0;
       if (this.#sends.length === 0) {
         const result = this.#retryAfterReports(() => sendBatch(fd, batch, flags));

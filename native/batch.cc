@@ -167,8 +167,9 @@ Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < count; i++) {
     ByteSpan bytes = BytesOf(env, Napi::Value(env, scratch.buffers[i]), "buffer");
     entries[i] = BatchEntry{bytes.data, bytes.length, nullptr, 0};
+    if (scratch.destinations[i] == nullptr) continue;  // no addresses array at all
     Napi::Value address(env, scratch.destinations[i]);
-    if (scratch.destinations[i] == nullptr || address.IsUndefined()) continue;
+    if (address.IsUndefined()) continue;
     entries[i].address = SockaddrForKernel(env, address, &scratch.addresses[i], &entries[i].address_length);
   }
   return Result(env, SendBatch(fd, entries, count, flags, scratch.kernel));
