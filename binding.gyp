@@ -17,6 +17,7 @@
         'native/batch.cc',
         'native/constants.cc',
         'native/descriptor.cc',
+        'native/interrupted_call.cc',
         'native/msg.cc',
         'native/prepared_batch.cc',
         'native/socket_handle.cc',

@@ -18,9 +18,9 @@ import {
   type SocketAddress,
 } from './address';
 import { F_GETFD, F_GETFL, F_SETFD, F_SETFL, MSG_TRUNC, O_NONBLOCK, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO } from './constants';
-import { ArgumentRangeError, socketError } from './errors';
+import { socketError } from './errors';
 import { binding } from './native';
-import { isOwned } from './ownership';
+import { refuseOwned } from './ownership';
 import * as trace from './trace';
 import { checkBoolean, checkBuffer, checkCount, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
 
@@ -104,12 +104,7 @@ export function socketpair(domain: number, type: number, protocol = 0): [number,
  */
 export function close(fd: number): void {
   checkFd(fd);
-  if (isOwned(fd)) {
-    throw new ArgumentRangeError(
-      'ERR_SOCKET_OWNED',
-      `close: descriptor ${fd} belongs to a Socket; call socket.close() instead`,
-    );
-  }
+  refuseOwned(fd, 'close', 'call socket.close() instead');
   const result = binding.close(fd);
   if (trace.enabled) trace.close(fd, result);
   check(result, 'close');

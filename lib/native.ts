@@ -52,6 +52,8 @@ export interface NativeBinding {
     onReady: (this: NativeSocketHandle, events: number, error: number) => void,
     onErrors: (this: NativeSocketHandle, reports: unknown[]) => void,
   ) => NativeSocketHandle;
+  /** Whether an open SocketHandle of this thread owns `fd` (until it is really closed). */
+  descriptorOwned(fd: number): boolean;
   readonly PreparedBatch: new (buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined) => NativePreparedBatch;
 
   encodeAddress(family: number, hostOrPath: string, port: number, flowinfo: number, scopeId: number): Buffer;

@@ -1,26 +1,18 @@
 /**
- * Descriptors owned by live `Socket` objects of this thread. The flat `close()` refuses them:
- * closing a descriptor behind its watcher's back would leave libuv polling a number the kernel
- * may hand to another file (and libuv aborts the process when epoll refuses a closed one).
+ * Which descriptors live `Socket` objects of this thread own. The record is the native one
+ * (native/addon_data.h): a descriptor stays owned until it is really closed, by
+ * `socket.close()` or by the finalizer of a collected Socket, so nothing can close or adopt
+ * it in between. The flat `close()` and `Socket.from()` refuse an owned descriptor: a second
+ * owner would leave a watcher polling a number the kernel may hand to another file.
  * @internal
  * @module
  */
+import { ArgumentRangeError } from './errors';
+import { binding } from './native';
 
-const owners = new Map<number, WeakRef<object>>();
-
-export function claim(fd: number, owner: object): void {
-  owners.set(fd, new WeakRef(owner));
-}
-
-export function release(fd: number): void {
-  owners.delete(fd);
-}
-
-/** True while a live Socket owns `fd` (a collected one's finalizer has closed it already). */
-export function isOwned(fd: number): boolean {
-  const owner = owners.get(fd);
-  if (owner === undefined) return false;
-  if (owner.deref() !== undefined) return true;
-  owners.delete(fd);
-  return false;
+/** Throws `ERR_SOCKET_OWNED` when a live Socket owns `fd`. */
+export function refuseOwned(fd: number, operation: string, remedy: string): void {
+  if (binding.descriptorOwned(fd)) {
+    throw new ArgumentRangeError('ERR_SOCKET_OWNED', `${operation}: descriptor ${fd} belongs to a Socket; ${remedy}`);
+  }
 }

@@ -29,7 +29,7 @@ import type { RecvfromResult } from './flat';
 import { errorEntry, type ErrorQueueMessage, type NativeErrorEntry } from './msg';
 import { batchOf, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
-import { claim, release } from './ownership';
+import { refuseOwned } from './ownership';
 import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
 
 /** A datagram received without a caller buffer: `data` is exactly its size. */
@@ -210,15 +210,16 @@ export class Socket implements AsyncIterable<Datagram> {
     }
     this.#fd = fd;
     owners.set(this.#handle, this);
-    claim(fd, this);
   }
 
   /**
    * Adopt an existing descriptor (from the flat API, or inherited): the socket now owns it,
-   * makes it non-blocking and close-on-exec, and closes it when closed.
+   * makes it non-blocking and close-on-exec, and closes it when closed. A descriptor that
+   * another live Socket owns is refused (`ERR_SOCKET_OWNED`).
    */
   static from(fd: number): Socket {
     checkFd(fd);
+    refuseOwned(fd, 'Socket.from', 'use that Socket');
     return new Socket(0, 0, 0, fd);
   }
 
@@ -816,7 +817,6 @@ export class Socket implements AsyncIterable<Datagram> {
     const handle = this.#handle;
     if (handle === null) return;
     this.#handle = null;
-    release(this.#fd);
     this.#fd = -1;
     handle.close();
     const error = (operation: string): SocketClosedError => new SocketClosedError(operation);

@@ -35,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", BuildInfo(env));
   exports.Set("SocketHandle", SocketHandle::Define(env));
   exports.Set("PreparedBatch", PreparedBatch::Define(env));
+  exports.Set("descriptorOwned", Napi::Function::New(env, SocketHandle::DescriptorOwned, "descriptorOwned"));
   exports.Set("constants", Constants(env));
 
   exports.Set("encodeAddress", Napi::Function::New(env, EncodeAddress, "encodeAddress"));

@@ -36,11 +36,10 @@ int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchS
   // sendmmsg may stop early without an error (a signal, a full buffer after some went):
   // go on from where it stopped until all went or the next message fails.
   while (sent < count) {
-    int result = sendmmsg(fd, messages + sent, static_cast<unsigned>(count - sent), flags);
-    if (result == -1) {
-      if (errno == EINTR) continue;
-      return sent > 0 ? static_cast<int>(sent) : -1;
-    }
+    int result = RetryOnEintr(fd, Waits::kToSend, [&] {
+      return sendmmsg(fd, messages + sent, static_cast<unsigned>(count - sent), flags);
+    });
+    if (result == -1) return sent > 0 ? static_cast<int>(sent) : -1;
     if (result == 0) break;
     sent += static_cast<size_t>(result);
   }
@@ -51,7 +50,7 @@ int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchS
     iovec iov{entries[i].data, entries[i].length};
     msghdr message;
     InitMessage(&message, &iov, const_cast<sockaddr*>(entries[i].address), entries[i].address_length);
-    if (RetryOnEintr([&] { return sendmsg(fd, &message, flags); }) == -1) {
+    if (RetryOnEintr(fd, Waits::kToSend, [&] { return sendmsg(fd, &message, flags); }) == -1) {
       return i > 0 ? static_cast<int>(i) : -1;
     }
   }
@@ -71,7 +70,7 @@ int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, soc
     messages[i].msg_len = 0;
     InitMessage(&messages[i].msg_hdr, &iov[i], &from[i], sizeof from[i]);
   }
-  int result = RetryOnEintr([&] {
+  int result = RetryOnEintr(fd, Waits::kToReceive, [&] {
     return recvmmsg(fd, messages, static_cast<unsigned>(count), flags, nullptr);
   });
   for (int i = 0; i < result; i++) {
@@ -87,7 +86,7 @@ int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, soc
     msghdr message;
     InitMessage(&message, &iov, &from[i], sizeof from[i]);
     int call_flags = i == 0 ? flags : flags | MSG_DONTWAIT;
-    ssize_t result = RetryOnEintr([&] { return recvmsg(fd, &message, call_flags); });
+    ssize_t result = RetryOnEintr(fd, Waits::kToReceive, [&] { return recvmsg(fd, &message, call_flags); });
     if (result == -1) return i > 0 ? static_cast<int>(i) : -1;
     received[i].bytes = static_cast<size_t>(result);
     received[i].flags = message.msg_flags;

@@ -115,7 +115,7 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
     message.msg_control = control_bytes.data;
     message.msg_controllen = static_cast<decltype(message.msg_controllen)>(control_bytes.length);
   }
-  return Result(env, RetryOnEintr([&] { return sendmsg(fd, &message, flags); }));
+  return Result(env, RetryOnEintr(fd, Waits::kToSend, [&] { return sendmsg(fd, &message, flags); }));
 }
 
 Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
@@ -154,7 +154,7 @@ Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
     message.msg_control = control.data;
     message.msg_controllen = static_cast<decltype(message.msg_controllen)>(control.length);
   }
-  ssize_t received = RetryOnEintr([&] { return recvmsg(fd, &message, flags | added_flags); });
+  ssize_t received = RetryOnEintr(fd, Waits::kToReceive, [&] { return recvmsg(fd, &message, flags | added_flags); });
   if (received >= 0) {
     size_t control_length = control.length > 0 ? static_cast<size_t>(message.msg_controllen) : 0;
     if (control_length > control.length) control_length = control.length;

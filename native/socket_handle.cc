@@ -51,6 +51,12 @@ SocketHandle::SocketHandle(const Napi::CallbackInfo& info)
   if (!info[1].IsFunction() || !info[2].IsFunction() || !info[3].IsFunction()) {
     ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "SocketHandle needs onRecv, onReady and onErrors functions");
   }
+  if (addon_->OwnsDescriptor(fd_)) {
+    // Two watchers on one descriptor: closing either would leave the other polling a number
+    // the kernel may hand to an unrelated file.
+    closed_ = true;
+    ThrowRangeError(env, "ERR_SOCKET_OWNED", "descriptor " + std::to_string(fd_) + " already belongs to a Socket");
+  }
   uv_loop_t* loop = nullptr;
   // The loop of this environment: a worker's own loop in a worker, never uv_default_loop().
   NAPI_THROW_IF_FAILED_VOID(env, napi_get_uv_event_loop(env, &loop));
@@ -95,6 +101,11 @@ void SocketHandle::CloseNow() {
   CloseDescriptor(fd_);
   fd_ = -1;
   addon_->open_handles.erase(this);
+}
+
+Napi::Value SocketHandle::DescriptorOwned(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  return Napi::Boolean::New(info.Env(), AddonData::From(info.Env())->OwnsDescriptor(fd));
 }
 
 void SocketHandle::OnClosed(uv_handle_t* handle) {

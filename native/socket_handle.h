@@ -36,6 +36,13 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   // libuv never touches a descriptor number the kernel may already have handed to someone else.
   void CloseNow();
 
+  // The descriptor, -1 once closed.
+  int fd() const { return fd_; }
+
+  // descriptorOwned(fd): whether an open SocketHandle of this environment owns fd. The flat
+  // close() and Socket.from() ask, so that no descriptor gets two owners.
+  static Napi::Value DescriptorOwned(const Napi::CallbackInfo& info);
+
  private:
   struct PendingRecv {
     uint32_t id;

@@ -19,10 +19,20 @@ namespace bsdsock {
 namespace {
 
 // POSIX: a connect() interrupted by a signal goes on asynchronously. Calling connect() again
-// would answer EALREADY, so wait for the outcome the way a non-blocking connect does.
+// would answer EALREADY, so wait for the outcome the way a non-blocking connect does, within
+// the socket's SO_SNDTIMEO when it has one (then EINPROGRESS, as the kernel answers).
 int FinishInterruptedConnect(int fd) {
+  InterruptedCall interrupted(fd, Waits::kToSend);
   pollfd entry{fd, POLLOUT, 0};
-  if (RetryOnEintr([&] { return poll(&entry, 1, -1); }) == -1) return -1;
+  int ready;
+  do {
+    if (!interrupted.Again()) {
+      errno = EINPROGRESS;
+      return -1;
+    }
+    ready = poll(&entry, 1, interrupted.MillisecondsLeft());
+  } while (ready == -1 && errno == EINTR);
+  if (ready == -1) return -1;
   int error = 0;
   socklen_t length = sizeof error;
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == -1) return -1;
@@ -130,12 +140,12 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
   std::memset(&peer, 0, sizeof peer);
   sockaddr* sa = reinterpret_cast<sockaddr*>(&peer);
 #ifdef BSDSOCK_HAVE_SOCK_CLOEXEC
-  int client = RetryOnEintr([&] { return accept4(fd, sa, &length, SOCK_CLOEXEC); });
+  int client = RetryOnEintr(fd, Waits::kToReceive, [&] { return accept4(fd, sa, &length, SOCK_CLOEXEC); });
 #else
   // Between accept() and FD_CLOEXEC a concurrent fork+exec could inherit the descriptor; the
   // platform offers nothing better. BSD accepted sockets inherit O_NONBLOCK from the listener
   // and Linux ones do not: clear it, so accept() returns a blocking descriptor everywhere.
-  int client = FinishNewDescriptor(RetryOnEintr([&] { return accept(fd, sa, &length); }));
+  int client = FinishNewDescriptor(RetryOnEintr(fd, Waits::kToReceive, [&] { return accept(fd, sa, &length); }));
   if (client >= 0 && SetNonBlocking(client, false) == -1) {
     int error = errno;
     CloseDescriptor(client);
@@ -165,7 +175,7 @@ Napi::Value Sendto(const Napi::CallbackInfo& info) {
   sockaddr_storage spare;
   socklen_t length = 0;
   const sockaddr* address = SockaddrForKernel(info.Env(), info[3], &spare, &length);
-  return Result(info.Env(), RetryOnEintr([&] {
+  return Result(info.Env(), RetryOnEintr(fd, Waits::kToSend, [&] {
                   return sendto(fd, data.data, data.length, flags, address, length);
                 }));
 }
@@ -174,13 +184,13 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteSpan data = ArgBytes(info, 1, "buffer");
   int flags = ArgInt32(info, 2, "flags") | BSDSOCK_SEND_FLAGS;
-  return Result(info.Env(), RetryOnEintr([&] { return send(fd, data.data, data.length, flags); }));
+  return Result(info.Env(), RetryOnEintr(fd, Waits::kToSend, [&] { return send(fd, data.data, data.length, flags); }));
 }
 
 Napi::Value Write(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteSpan data = ArgByteRange(info, 1, "buffer");
-  return Result(info.Env(), RetryOnEintr([&] { return write(fd, data.data, data.length); }));
+  return Result(info.Env(), RetryOnEintr(fd, Waits::kToSend, [&] { return write(fd, data.data, data.length); }));
 }
 
 // recvfrom(fd, buffer, flags, addressOut, resultOut) -> bytes | -errno, into the whole view
@@ -202,7 +212,7 @@ Napi::Value Recvfrom(const Napi::CallbackInfo& info) {
   iovec iov{data.data, data.length};
   msghdr message;
   InitMessage(&message, &iov, &from, sizeof from);
-  ssize_t received = RetryOnEintr([&] { return recvmsg(fd, &message, flags); });
+  ssize_t received = RetryOnEintr(fd, Waits::kToReceive, [&] { return recvmsg(fd, &message, flags); });
   if (received >= 0) {
     socklen_t length = message.msg_namelen < sizeof from ? message.msg_namelen : sizeof from;
     std::memcpy(address_out.data, &from, length);
@@ -216,13 +226,13 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteSpan data = ArgBytes(info, 1, "buffer");
   int flags = ArgInt32(info, 2, "flags");
-  return Result(info.Env(), RetryOnEintr([&] { return recv(fd, data.data, data.length, flags); }));
+  return Result(info.Env(), RetryOnEintr(fd, Waits::kToReceive, [&] { return recv(fd, data.data, data.length, flags); }));
 }
 
 Napi::Value Read(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteSpan data = ArgByteRange(info, 1, "buffer");
-  return Result(info.Env(), RetryOnEintr([&] { return read(fd, data.data, data.length); }));
+  return Result(info.Env(), RetryOnEintr(fd, Waits::kToReceive, [&] { return read(fd, data.data, data.length); }));
 }
 
 Napi::Value Getsockname(const Napi::CallbackInfo& info) {
