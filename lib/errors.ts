@@ -38,6 +38,8 @@ export class SocketError extends Error {
   declare readonly address?: SocketAddress;
   /** The platform's description of the errno. */
   readonly description: string;
+  /** Of a failed `Socket.sendmmsg`: how many of the batch's messages went out before this one failed. */
+  declare readonly sent?: number;
 
   constructor(errno: number, syscall: string, address?: SocketAddress) {
     const code = errnoName(errno);

@@ -116,6 +116,8 @@ interface PendingSend {
   target: EncodedAddress | undefined;
   resolve(bytes: number): void;
   reject(error: Error): void;
+  /** The Socket.sendmmsg this datagram belongs to: a failure withdraws the batch's others. */
+  batch?: { sent: number };
 }
 
 /** An operation that JavaScript performs when the socket is ready (accept, a receive batch). */
@@ -188,6 +190,8 @@ export class Socket implements AsyncIterable<Datagram> {
   #loweringInterest = false;
   #connecting: { resolve(): void; reject(error: Error): void; target: EncodedAddress } | undefined;
   readonly #errorListeners = new Set<(report: ErrorReport) => void>();
+  // The options errors() turned on, to turn off when the last iteration ends.
+  #turnedOnForErrors: Array<[level: number, name: number]> = [];
   // Iterators to end when the socket closes.
   readonly #closeHooks = new Set<() => void>();
 
@@ -439,6 +443,10 @@ export class Socket implements AsyncIterable<Datagram> {
    * A batch of datagrams, one crossing into native code (one `sendmmsg` on Linux). Resolves to
    * the number sent (all of them); those that found the send buffer full wait for room, in
    * order, like single sends. `messages` may be a {@link PreparedBatch}.
+   *
+   * When a message fails, the messages after it are not sent, and the promise rejects with
+   * that message's error, whose `sent` property says how many messages of the batch went out
+   * before it (`sendmmsg(2)` returns that count and reports the error to the next call).
    */
   sendmmsg(messages: readonly BatchMessage[] | PreparedBatch, flags = 0): Promise<number> {
     return this.#rejected(() => {
@@ -450,21 +458,26 @@ export class Socket implements AsyncIterable<Datagram> {
       if (this.#sends.length === 0) {
         const result = this.#retryAfterReports(() => sendBatch(fd, batch, flags));
         if (result >= 0) sent = result;
-        else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, 'sendmmsg', targets?.[0]?.address));
+        else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(withSent(socketError(-result, 'sendmmsg', targets?.[0]?.address), 0));
       }
       if (sent === buffers.length) return Promise.resolve(sent);
-      const waiting: Promise<number>[] = [];
-      for (let i = sent; i < buffers.length; i++) {
-        const buf = buffers[i]!;
-        const target = targets?.[i];
-        waiting.push(
-          new Promise<number>((resolve, reject) => {
-            this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags, target, resolve, reject });
-          }),
-        );
-      }
-      this.#updateInterest();
-      return Promise.all(waiting).then(() => buffers.length);
+      // The rest wait in the send queue; the first failure withdraws those after it.
+      return new Promise<number>((resolve, reject) => {
+        const progress = { sent };
+        const fail = (error: Error): void => {
+          for (let i = this.#sends.length - 1; i >= 0; i--) if (this.#sends[i]!.batch === progress) this.#sends.splice(i, 1);
+          reject(withSent(error, progress.sent));
+        };
+        const wentOut = (): void => {
+          if (++progress.sent === buffers.length) resolve(progress.sent);
+        };
+        for (let i = sent; i < buffers.length; i++) {
+          const buf = buffers[i]!;
+          const target = targets?.[i];
+          this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags, target, resolve: wentOut, reject: fail, batch: progress });
+        }
+        this.#updateInterest();
+      });
     });
   }
 
@@ -715,7 +728,10 @@ export class Socket implements AsyncIterable<Datagram> {
    * typed error, so an unconnected socket learns which of its peers refused. While reports are
    * read this way, data receives are never failed by errors that belong to the queue. The
    * watcher reads the queue empty on every wake-up, so the thread goes idle again at once.
-   * Reports arriving while nobody iterates are dropped; `break` stops watching.
+   * Reports arriving while nobody iterates are dropped; `break` stops watching. When the last
+   * iteration ends (`break`, a throw, `return()`, the signal), the socket is as it was before:
+   * the queue is read empty and the options this turned on go off again. One the user had set
+   * stays on, and its reports are the user's to read.
    */
   errors(options?: { signal?: AbortSignal }): AsyncIterableIterator<ErrorReport> {
     const handle = this.#handle;
@@ -724,17 +740,7 @@ export class Socket implements AsyncIterable<Datagram> {
       throw new UnsupportedError('errors(): the socket error queue (MSG_ERRQUEUE) exists only on Linux');
     }
     checkWaitOptions(options);
-    const family = this.getsockname().family;
-    if (family === 'AF_INET6') {
-      this.setsockopt(IPPROTO_IPV6, IPV6_RECVERR!, true);
-      try {
-        this.setsockopt(IPPROTO_IP, IP_RECVERR!, true); // for IPv4-mapped peers
-      } catch {
-        // an IPv6-only socket
-      }
-    } else {
-      this.setsockopt(IPPROTO_IP, IP_RECVERR!, true);
-    }
+    if (this.#errorListeners.size === 0) this.#turnedOnForErrors = this.#turnOnErrorReports();
     const queued: ErrorReport[] = [];
     let waiting: ((result: IteratorResult<ErrorReport>) => void) | undefined;
     let finished = false;
@@ -752,7 +758,7 @@ export class Socket implements AsyncIterable<Datagram> {
         finished = true;
         this.#closeHooks.delete(finish);
         this.#errorListeners.delete(listener);
-        if (this.#errorListeners.size === 0) this.#handle?.setErrorReports(false);
+        if (this.#errorListeners.size === 0) this.#stopErrorReports();
         options?.signal?.removeEventListener('abort', onAbort);
         waiting?.({ value: undefined, done: true });
         waiting = undefined;
@@ -778,6 +784,41 @@ export class Socket implements AsyncIterable<Datagram> {
       [Symbol.asyncIterator]: () => iterator,
     };
     return iterator;
+  }
+
+  /**
+   * Turns on the options that queue ICMP reports (`IP_RECVERR`, and `IPV6_RECVERR` on an IPv6
+   * socket, whose IPv4-mapped peers report through `IP_RECVERR`), and returns those it turned
+   * on: an option the user had set stays the user's.
+   */
+  #turnOnErrorReports(): Array<[level: number, name: number]> {
+    const options: Array<[number, number]> =
+      this.getsockname().family === 'AF_INET6' ? [[IPPROTO_IPV6, IPV6_RECVERR!], [IPPROTO_IP, IP_RECVERR!]] : [[IPPROTO_IP, IP_RECVERR!]];
+    const turnedOn: Array<[number, number]> = [];
+    for (const [index, [level, name]] of options.entries()) {
+      try {
+        if (this.getsockopt(level, name) !== 0) continue;
+        this.setsockopt(level, name, true);
+        turnedOn.push([level, name]);
+      } catch (err) {
+        if (index === 0) throw err; // IP_RECVERR on an IPv6-only socket may be refused
+      }
+    }
+    return turnedOn;
+  }
+
+  /**
+   * The last {@link errors} iteration ended: the socket goes back to how it was. The queue is
+   * read empty first (which also clears the pending error that the last report set, so the
+   * next data receive is not failed by it), then the options it turned on go off again, so
+   * that no report queues up with nobody to read it (they would fill the receive buffer).
+   */
+  #stopErrorReports(): void {
+    const handle = this.#handle;
+    if (handle === null) return;
+    handle.setErrorReports(false);
+    handle.drainErrors();
+    for (const [level, name] of this.#turnedOnForErrors.splice(0)) this.setsockopt(level, name, false);
   }
 
   /** @internal Error-queue reports of one wake-up: [destination, control entries, payload] ... */
@@ -861,6 +902,12 @@ function currentSize(buf: ArrayBufferView): number {
   } catch {
     return 0;
   }
+}
+
+/** A failed {@link Socket.sendmmsg}'s error says how many of the batch's messages went out. */
+function withSent(error: Error, sent: number): Error {
+  Object.defineProperty(error, 'sent', { value: sent, enumerable: true, configurable: true });
+  return error;
 }
 
 function checkWaitOptions(options: WaitOptions | undefined): void {

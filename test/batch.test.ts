@@ -27,6 +27,7 @@ import {
   sockaddr,
   socketpair,
   type BatchMessage,
+  MessageTooLongError,
 } from '../lib';
 import { binding } from '../lib/native';
 import { closeSockets, sleep, track as trackSocket, udp } from './helpers/async-sockets';
@@ -256,6 +257,39 @@ describe('Socket batches', () => {
     expect(await b).toEqual({ bytes: 4, from: client.addr, truncated: true });
     expect(mine.toString()).toBe('twot');
     expect((await c).data.length).toBe(0);
+  });
+});
+
+describe('Socket.sendmmsg: a message that fails', () => {
+  it('rejects with its typed error, says how many went before it, and sends none after it', async () => {
+    const server = udp();
+    const client = udp();
+    const tooLong = Buffer.alloc(70000); // over UDP's 65507 bytes: EMSGSIZE
+    const sending = client.socket.sendmmsg([Buffer.from('first'), tooLong, Buffer.from('after')].map((buf) => ({ buf, address: server.addr })));
+    await expect(sending).rejects.toBeInstanceOf(MessageTooLongError);
+    await expect(sending).rejects.toMatchObject({ code: 'EMSGSIZE', sent: 1 });
+    expect((await server.socket.recvfrom()).data.toString()).toBe('first');
+    // Nothing else arrives: 'after' was withdrawn with the failure. A marker sent now is next.
+    await client.socket.sendto(Buffer.from('marker'), server.addr);
+    expect((await server.socket.recvfrom()).data.toString()).toBe('marker');
+  });
+
+  it('a failing first message: sent is 0 and nothing goes out', async () => {
+    const server = udp();
+    const client = udp();
+    const sending = client.socket.sendmmsg([Buffer.alloc(70000), Buffer.from('after')].map((buf) => ({ buf, address: server.addr })));
+    await expect(sending).rejects.toMatchObject({ code: 'EMSGSIZE', sent: 0 });
+    await client.socket.sendto(Buffer.from('marker'), server.addr);
+    expect((await server.socket.recvfrom()).data.toString()).toBe('marker');
+  });
+
+  it('the socket goes on sending after a failed batch', async () => {
+    const server = udp();
+    const client = udp();
+    await expect(client.socket.sendmmsg([{ buf: Buffer.alloc(70000), address: server.addr }])).rejects.toBeInstanceOf(MessageTooLongError);
+    await expect(client.socket.sendmmsg(['x', 'y'].map((t) => ({ buf: Buffer.from(t), address: server.addr })))).resolves.toBe(2);
+    expect((await server.socket.recvfrom()).data.toString()).toBe('x');
+    expect((await server.socket.recvfrom()).data.toString()).toBe('y');
   });
 });
 

@@ -108,6 +108,83 @@ describe('Socket.errors()', () => {
     await expect(next).resolves.toEqual({ value: undefined, done: true });
   });
 
+  describe('when the iteration ends, the socket is as it was before errors()', () => {
+    /** errors() on an unconnected socket, one refusal sent, then `end` reads it and leaves. */
+    async function oneRefusalThen(end: (reports: AsyncIterableIterator<ErrorReport>) => Promise<unknown>): Promise<ReturnType<typeof udp>> {
+      const client = udp();
+      const reports = client.socket.errors();
+      await client.socket.sendto(Buffer.from('refused'), closedUdpPort());
+      await end(reports);
+      return client;
+    }
+
+    /** Later refusals fail no data receive, and no datagram of `count` is lost to reports. */
+    async function expectCleanReceives(client: ReturnType<typeof udp>, count: number): Promise<void> {
+      const sender = udp();
+      const dead = closedUdpPort();
+      for (let i = 0; i < count; i++) {
+        await client.socket.sendto(Buffer.from(`to nobody ${i}`), dead); // refused, each one
+        await sender.socket.sendto(Buffer.from(`datagram ${i}`), client.addr);
+      }
+      for (let i = 0; i < count; i++) {
+        expect((await client.socket.recvfrom({ timeout: 5000 })).data.toString()).toBe(`datagram ${i}`);
+      }
+    }
+
+    for (const [how, end] of [
+      ['break', async (reports: AsyncIterableIterator<ErrorReport>) => {
+        for await (const report of reports) {
+          expect(report.error).toBeInstanceOf(ConnectionRefusedError);
+          break;
+        }
+      }],
+      ['return()', async (reports: AsyncIterableIterator<ErrorReport>) => {
+        expect((await take(reports, 1))[0]!.error).toBeInstanceOf(ConnectionRefusedError);
+        await reports.return!();
+      }],
+      ['a throw in the loop', async (reports: AsyncIterableIterator<ErrorReport>) => {
+        await expect((async () => {
+          for await (const report of reports) throw new Error(`stop at ${report.error.code}`);
+        })()).rejects.toThrow('stop at ECONNREFUSED');
+      }],
+    ] as const) {
+      itOnLinux(`after ${how}: IP_RECVERR is off again and 100 datagrams arrive whole, none failed by refusals`, async () => {
+        const client = await oneRefusalThen(end);
+        expect(client.socket.getsockopt(IPPROTO_IP, IP_RECVERR!)).toBe(0);
+        await expectCleanReceives(client, 100);
+      });
+    }
+
+    itOnLinux('return() before the first next() turns IP_RECVERR off again', async () => {
+      const client = udp();
+      const reports = client.socket.errors();
+      expect(client.socket.getsockopt(IPPROTO_IP, IP_RECVERR!)).toBe(1);
+      await reports.return!();
+      expect(client.socket.getsockopt(IPPROTO_IP, IP_RECVERR!)).toBe(0);
+      await expectCleanReceives(client, 10);
+    });
+
+    itOnLinux('two iterations at once: the option stays on until the last one ends', async () => {
+      const client = udp();
+      const first = client.socket.errors();
+      const second = client.socket.errors();
+      await first.return!();
+      expect(client.socket.getsockopt(IPPROTO_IP, IP_RECVERR!)).toBe(1);
+      await client.socket.sendto(Buffer.from('refused'), closedUdpPort());
+      expect((await take(second, 1))[0]!.error).toBeInstanceOf(ConnectionRefusedError);
+      await second.return!();
+      expect(client.socket.getsockopt(IPPROTO_IP, IP_RECVERR!)).toBe(0);
+    });
+
+    itOnLinux('IP_RECVERR that the user had set stays on, and is the user\'s to read', async () => {
+      const client = udp();
+      client.socket.setsockopt(IPPROTO_IP, IP_RECVERR!, true);
+      const reports = client.socket.errors();
+      await reports.return!();
+      expect(client.socket.getsockopt(IPPROTO_IP, IP_RECVERR!)).toBe(1);
+    });
+  });
+
   (onLinux ? it.skip : it)('outside Linux it is a typed UnsupportedError', () => {
     const client = udp();
     expect(() => client.socket.errors()).toThrow(UnsupportedError);
