@@ -26,6 +26,19 @@ export function strerror(errno: number): string {
   return util.getSystemErrorMap().get(-errno)?.[1] ?? `unknown error ${errno}`;
 }
 
+/** An address as Node's `SystemError` carries it: `address` a string, `port` a number. */
+function nodeStyleAddress(address: SocketAddress): { text?: string; port?: number } {
+  switch (address.family) {
+    case 'AF_INET':
+    case 'AF_INET6':
+      return { text: address.address, port: address.port };
+    case 'AF_UNIX':
+      return { text: address.path };
+    default:
+      return {};
+  }
+}
+
 /** A failed syscall: `code` is the errno name, `errno` the platform's positive number. */
 export class SocketError extends Error {
   /** The errno name, e.g. `'ECONNREFUSED'`. */
@@ -34,8 +47,15 @@ export class SocketError extends Error {
   readonly errno: number;
   /** The call that failed: `'connect'`, `'sendto'`, ... */
   readonly syscall: string;
-  /** The address the call was given, where there was one. */
-  declare readonly address?: SocketAddress;
+  /**
+   * The address the call was given, where there was one, as Node's `SystemError` has it: the
+   * IP address as text, or the AF_UNIX path.
+   */
+  declare readonly address?: string;
+  /** The port of the address the call was given (IP addresses), as Node's `SystemError` has it. */
+  declare readonly port?: number;
+  /** The address the call was given, as the address object it was. */
+  declare readonly socketAddress?: SocketAddress;
   /** The platform's description of the errno. */
   readonly description: string;
   /** Of a failed `Socket.sendmmsg`: how many of the batch's messages went out before this one failed. */
@@ -49,7 +69,12 @@ export class SocketError extends Error {
     this.errno = errno;
     this.syscall = syscall;
     this.description = strerror(errno);
-    if (address) this.address = address;
+    if (address) {
+      this.socketAddress = address;
+      const { text, port } = nodeStyleAddress(address);
+      if (text !== undefined) this.address = text;
+      if (port !== undefined) this.port = port;
+    }
   }
 }
 

@@ -162,6 +162,10 @@ export function shutdown(fd: number, how: number): void {
 /** `sendto(2)`: bytes sent. A zero-length buffer sends a zero-length datagram. */
 export function sendto(fd: number, buf: ArrayBufferView, flags: number, address: AddressInput): number {
   checkFd(fd);
+  if (typeof flags === 'object' && flags !== null && address === undefined) {
+    // sendto(fd, buf, addr): the order of node:dgram and of Socket.sendto, not C's.
+    throw invalidType('flags', "a number: the flat sendto takes C's order, (fd, buf, flags, address), so the flags come third (0 for none)", flags);
+  }
   // The address first: reading it may run user code (getters), which could detach the buffer
   // after its check. Between the buffer's check and the syscall no user code runs.
   const target = encoded(address);

@@ -416,7 +416,13 @@ export class Socket implements AsyncIterable<Datagram> {
    * datagram waits for room, in order; it is never dropped by the library.
    */
   sendto(buf: ArrayBufferView, address: AddressInput, flags = 0): Promise<number> {
-    return this.#rejected(() => this.#send('sendto', buf, flags, sockaddr(address)));
+    return this.#rejected(() => {
+      if (typeof address === 'number') {
+        // socket.sendto(buf, flags, addr): C's order, not the one of this method and node:dgram.
+        throw invalidType('address', "an address: Socket.sendto takes node:dgram's order, (buf, address, flags?), so the address comes second", address);
+      }
+      return this.#send('sendto', buf, flags, sockaddr(address));
+    });
   }
 
   /** `send(2)` on a connected socket. */

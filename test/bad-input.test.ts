@@ -21,6 +21,7 @@ import {
   InvalidArgumentError,
   SHUT_RDWR,
   SOCK_DGRAM,
+  Socket,
   SOL_SOCKET,
   SO_RCVBUF,
   SO_RCVTIMEO,
@@ -399,6 +400,23 @@ describe('addresses', () => {
     ['sendto', (a: never) => sendto(NOFD, buf, 0, a)],
   ])('%s() rejects the same addresses before any syscall', (_fn, call) => {
     expectRejected(call, badAddresses);
+  });
+
+  it("arguments in the other order: the error says which order the call takes", async () => {
+    // The flat call is C's sendto(fd, buf, flags, address)...
+    expect(() => sendto(NOFD, buf, here as never, undefined as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/flags come third/) }),
+    );
+    // ... the Socket method is node:dgram's socket.sendto(buf, address, flags?).
+    const s = new Socket(AF_INET, SOCK_DGRAM);
+    try {
+      await expect(s.sendto(buf, 0 as never, here as never)).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARG_TYPE',
+        message: expect.stringMatching(/address comes second/),
+      });
+    } finally {
+      s.close();
+    }
   });
 
   it('the limits are exact: the longest path and abstract name that fit are accepted', () => {

@@ -1,5 +1,6 @@
 // Typed errors: each errno has its class, names come from the platform, messages read like Node's.
 import * as os from 'node:os';
+import * as util from 'node:util';
 
 import {
   AF_INET,
@@ -49,10 +50,23 @@ describe('SocketError', () => {
       code: 'EADDRINUSE',
       errno: errno.EADDRINUSE,
       syscall: 'bind',
-      address: taken.addr,
       message: `bind EADDRINUSE 127.0.0.1:${taken.addr.port}`,
     });
     expect((err as SocketError).description).toMatch(/in use/i);
+  });
+
+  it('errors read like Node\'s SystemError: address a string, port a number, the object kept as socketAddress', () => {
+    const taken = boundUdp();
+    const fd = track(socket(AF_INET, SOCK_DGRAM));
+    const err = thrown(() => bind(fd, taken.addr)) as SocketError;
+    expect(err).toMatchObject({ address: '127.0.0.1', port: taken.addr.port, socketAddress: taken.addr });
+    // Node's errno is negative, the platform's (bsdsock's) is not: util names both.
+    expect(util.getSystemErrorName(-err.errno)).toBe(err.code);
+    // What Node's own sockets report for the same failure has the same fields.
+    const unix = socketError(errno.ENOENT, 'connect', { family: 'AF_UNIX', path: '/nonexistent/sock' });
+    expect(unix).toMatchObject({ address: '/nonexistent/sock', socketAddress: { family: 'AF_UNIX', path: '/nonexistent/sock' } });
+    expect(unix.port).toBeUndefined();
+    expect(socketError(errno.EBADF, 'close')).not.toHaveProperty('address');
   });
 
   it('close twice: the second is BadDescriptorError, and nothing crashes', () => {

@@ -138,7 +138,7 @@ const CASES: Record<string, string> = {
       s.close();`,
   unrouted: `
       const fd = b.socket(b.AF_INET, b.SOCK_DGRAM);
-      try { b.connect(fd, { family: 'AF_INET', address: '${UNROUTED}', port: 9 }); out.connect = 'connected'; } catch (e) { out.connect = kind(e); out.address = e.address; }
+      try { b.connect(fd, { family: 'AF_INET', address: '${UNROUTED}', port: 9 }); out.connect = 'connected'; } catch (e) { out.connect = kind(e); out.address = e.address; out.port = e.port; }
       b.close(fd);`,
   mtu: `
       // Unconnected: the host's port unreachable for the datagrams that do go is not reported.
@@ -218,7 +218,8 @@ describeNetns(title, () => {
     const out = await runs.unrouted!;
     expect(out).toEqual({
       connect: 'NetworkUnreachableError ENETUNREACH',
-      address: { family: 'AF_INET', address: UNROUTED, port: 9 },
+      address: UNROUTED,
+      port: 9,
     });
   });
 
