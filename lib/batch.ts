@@ -6,7 +6,7 @@
  */
 import { AddressDecoder, EncodedAddress, sockaddr, type AddressInput } from './address';
 import { constants } from './constants';
-import { socketError } from './errors';
+import { check, checkValue } from './result';
 import type { RecvfromResult } from './flat';
 import { binding, type NativePreparedBatch } from './native';
 import * as trace from './trace';
@@ -128,8 +128,7 @@ export function sendmmsg(fd: number, messages: readonly BatchMessage[] | Prepare
   const result = sendBatch(fd, batch, flags);
   const { buffers, targets } = encodedOf(batch);
   if (trace.enabled) trace.sendmmsg(fd, buffers.length, flags, targets?.[0]?.address, result);
-  if (result < 0) throw socketError(-result, 'sendmmsg', targets?.[0]?.address);
-  return result;
+  return check(result, 'sendmmsg', targets?.[0]?.address);
 }
 
 /**
@@ -145,8 +144,7 @@ export function recvmmsg(fd: number, buffers: readonly ArrayBufferView[], flags 
   checkInt32(flags, 'flags');
   const results = receiveBatch(fd, list, flags);
   if (trace.enabled) trace.recvmmsg(fd, list.length, flags, typeof results === 'number' ? results : results.length);
-  if (typeof results === 'number') throw socketError(-results, 'recvmmsg');
-  return results;
+  return checkValue(results, 'recvmmsg');
 }
 
 /**

@@ -10,7 +10,7 @@
 import * as os from 'node:os';
 import * as util from 'node:util';
 
-import type { SocketAddress } from './address';
+import type { SocketAddress } from './address-types';
 import { formatAddress } from './format';
 
 const errnoByName = os.constants.errno as Readonly<Record<string, number>>;
@@ -214,5 +214,34 @@ export class ArgumentRangeError extends RangeError {
     super(message);
     this.name = 'RangeError';
     this.code = code;
+  }
+}
+
+/* Errors of the event-loop layer (lib/socket.ts): no syscall failed, so no errno. */
+
+/** A feature this platform's kernel does not have (the error queue outside Linux). */
+export class UnsupportedError extends Error {
+  readonly code = 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedError';
+  }
+}
+
+/** An operation on a closed socket, or pending when it was closed. */
+export class SocketClosedError extends Error {
+  readonly code = 'ERR_SOCKET_CLOSED';
+  constructor(operation: string) {
+    super(`${operation}: the socket is closed`);
+    this.name = 'SocketClosedError';
+  }
+}
+
+/** A wait ended by its AbortSignal. `cause` is the signal's reason. */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(operation: string, cause: unknown) {
+    super(`${operation}: the operation was aborted`, { cause });
+    this.name = 'AbortError';
   }
 }

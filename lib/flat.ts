@@ -18,7 +18,7 @@ import {
   type SocketAddress,
 } from './address';
 import { F_GETFD, F_GETFL, F_SETFD, F_SETFL, MSG_TRUNC, O_NONBLOCK, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO } from './constants';
-import { socketError } from './errors';
+import { check, checkValue } from './result';
 import { binding } from './native';
 import { refuseOwned } from './ownership';
 import * as trace from './trace';
@@ -49,25 +49,6 @@ export interface AcceptResult {
 const decoder = new AddressDecoder();
 const resultOut = new Int32Array(2);
 const intOut = new Int32Array(1);
-
-/** A syscall's result, or its typed error thrown (native returns -errno on failure). */
-function check(result: number, syscall: string, address?: SocketAddress): number {
-  if (result < 0) throw fail(-result, syscall, address, check);
-  return result;
-}
-
-/** The same, for calls whose success is an object or array. */
-function checkValue<T extends object>(result: T | number, syscall: string): T {
-  if (typeof result === 'number') throw fail(-result, syscall, undefined, checkValue);
-  return result;
-}
-
-// The stack of a socket error starts at the public function the user called.
-function fail(errno: number, syscall: string, address: SocketAddress | undefined, cutoff: Function): Error {
-  const error = socketError(errno, syscall, address);
-  Error.captureStackTrace(error, cutoff);
-  return error;
-}
 
 function checkFlags(flags: unknown): number {
   checkInt32(flags, 'flags');

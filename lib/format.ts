@@ -2,7 +2,7 @@
  * Addresses as text: `127.0.0.1:9000`, `[::1]:9000`, `/tmp/sock`, `@abstract`.
  * @module
  */
-import type { SocketAddress } from './address';
+import type { SocketAddress } from './address-types';
 
 /** An address as one would write it in a log line or an error message. */
 export function formatAddress(address: SocketAddress): string {

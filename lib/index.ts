@@ -39,10 +39,7 @@ export {
 export { MAX_BATCH, PreparedBatch, prepareBatch, recvmmsg, sendmmsg, type BatchMessage } from './batch';
 export { setTrace, type TraceSink } from './trace';
 export {
-  AbortError,
   Socket,
-  SocketClosedError,
-  UnsupportedError,
   type Datagram,
   type ErrorReport,
   type ReceiveResult,

@@ -18,6 +18,7 @@ import * as net from 'node:net';
 import { AddressDecoder, EncodedAddress, sockaddr, type AddressInput, type SocketAddress } from './address';
 import { constants, MSG_CTRUNC, MSG_TRUNC } from './constants';
 import { ArgumentRangeError, ArgumentTypeError, socketError, type SocketError } from './errors';
+import { check } from './result';
 import { binding } from './native';
 import * as trace from './trace';
 import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
@@ -346,15 +347,6 @@ const originNames = new Map<number, ErrorOrigin>();
 for (const name of ['NONE', 'LOCAL', 'ICMP', 'ICMP6', 'TXSTATUS', 'ZEROCOPY', 'TXTIME'] as const) {
   const value = (constants as unknown as Record<string, number | undefined>)[`SO_EE_ORIGIN_${name}`];
   if (value !== undefined && !originNames.has(value)) originNames.set(value, name);
-}
-
-function check(result: number, syscall: string, address?: SocketAddress): number {
-  if (result < 0) {
-    const error = socketError(-result, syscall, address);
-    Error.captureStackTrace(error, check);
-    throw error;
-  }
-  return result;
 }
 
 function checkBuffers(buffers: unknown): asserts buffers is readonly ArrayBufferView[] {

@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 
-import type { SocketAddress } from './address';
+import type { SocketAddress } from './address-types';
 
 /** Counters of one socket's watcher. */
 export interface SocketHandleStats {

@@ -23,7 +23,7 @@ import {
   SOL_SOCKET,
   SO_ERROR,
 } from './constants';
-import { ArgumentTypeError, socketError } from './errors';
+import { AbortError, ArgumentTypeError, SocketClosedError, UnsupportedError, socketError } from './errors';
 import * as flat from './flat';
 import type { RecvfromResult } from './flat';
 import { errorEntry, type ErrorQueueMessage, type NativeErrorEntry } from './msg';
@@ -59,33 +59,6 @@ export interface WaitOptions {
 export interface ErrorReport extends ErrorQueueMessage {
   /** The start of the datagram that failed (at most 512 bytes). */
   payload: Buffer;
-}
-
-/** A feature this platform's kernel does not have (the error queue outside Linux). */
-export class UnsupportedError extends Error {
-  readonly code = 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedError';
-  }
-}
-
-/** An operation on a closed socket, or pending when it was closed. */
-export class SocketClosedError extends Error {
-  readonly code = 'ERR_SOCKET_CLOSED';
-  constructor(operation: string) {
-    super(`${operation}: the socket is closed`);
-    this.name = 'SocketClosedError';
-  }
-}
-
-/** A wait ended by its AbortSignal. `cause` is the signal's reason. */
-export class AbortError extends Error {
-  readonly code = 'ABORT_ERR';
-  constructor(operation: string, cause: unknown) {
-    super(`${operation}: the operation was aborted`, { cause });
-    this.name = 'AbortError';
-  }
 }
 
 // What the native watcher reports to onReady (native/socket_handle.cc).
