@@ -10,7 +10,7 @@ import { check, checkValue } from './result';
 import type { RecvfromResult } from './flat';
 import { binding, type NativePreparedBatch } from './native';
 import * as trace from './trace';
-import { checkBuffer, checkFd, checkInt32, invalidType, isBuffer, outOfRange } from './validate';
+import { checkBuffer, checkFd, checkFlags, invalidType, isBuffer, outOfRange } from './validate';
 
 /** One datagram of a {@link sendmmsg} batch. */
 export interface BatchMessage {
@@ -121,13 +121,13 @@ export function batchOf(messages: readonly BatchMessage[] | PreparedBatch): Enco
  * stops at the first message that fails; it throws only when the very first one fails.
  * `messages` may be a {@link PreparedBatch}.
  */
-export function sendmmsg(fd: number, messages: readonly BatchMessage[] | PreparedBatch, flags = 0): number {
+export function sendmmsg(fd: number, messages: readonly BatchMessage[] | PreparedBatch, flags?: number): number {
   checkFd(fd);
-  checkInt32(flags, 'flags');
+  const callFlags = checkFlags(flags, arguments.length > 2);
   const batch = batchOf(messages);
-  const result = sendBatch(fd, batch, flags);
+  const result = sendBatch(fd, batch, callFlags);
   const { buffers, targets } = encodedOf(batch);
-  if (trace.enabled) trace.sendmmsg(fd, buffers.length, flags, targets?.[0]?.address, result);
+  if (trace.enabled) trace.sendmmsg(fd, buffers.length, callFlags, targets?.[0]?.address, result);
   return check(result, 'sendmmsg', targets?.[0]?.address);
 }
 
@@ -138,12 +138,12 @@ export function sendmmsg(fd: number, messages: readonly BatchMessage[] | Prepare
  * `MSG_DONTWAIT`) is given; without recvmmsg the datagrams after the first are taken only if
  * already queued.
  */
-export function recvmmsg(fd: number, buffers: readonly ArrayBufferView[], flags = 0): RecvfromResult[] {
+export function recvmmsg(fd: number, buffers: readonly ArrayBufferView[], flags?: number): RecvfromResult[] {
   checkFd(fd);
   const list = checkReceiveBatch(buffers);
-  checkInt32(flags, 'flags');
-  const results = receiveBatch(fd, list, flags);
-  if (trace.enabled) trace.recvmmsg(fd, list.length, flags, typeof results === 'number' ? results : results.length);
+  const callFlags = checkFlags(flags, arguments.length > 2);
+  const results = receiveBatch(fd, list, callFlags);
+  if (trace.enabled) trace.recvmmsg(fd, list.length, callFlags, typeof results === 'number' ? results : results.length);
   return checkValue(results, 'recvmmsg');
 }
 

@@ -22,7 +22,7 @@ import { check, checkValue } from './result';
 import { binding } from './native';
 import { refuseOwned } from './ownership';
 import * as trace from './trace';
-import { checkBoolean, checkBuffer, checkCount, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
+import { checkBoolean, checkBuffer, checkCount, checkFd, checkFlags, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
 
 /** What {@link recvfrom} returns. */
 export interface RecvfromResult {
@@ -49,11 +49,6 @@ export interface AcceptResult {
 const decoder = new AddressDecoder();
 const resultOut = new Int32Array(2);
 const intOut = new Int32Array(1);
-
-function checkFlags(flags: unknown): number {
-  checkInt32(flags, 'flags');
-  return flags;
-}
 
 function encoded(address: AddressInput): EncodedAddress {
   return address instanceof EncodedAddress ? address : sockaddr(address);
@@ -150,7 +145,7 @@ export function sendto(fd: number, buf: ArrayBufferView, flags: number, address:
   // The address first: reading it may run user code (getters), which could detach the buffer
   // after its check. Between the buffer's check and the syscall no user code runs.
   const target = encoded(address);
-  checkFlags(flags);
+  checkFlags(flags, true);
   const size = checkBuffer(buf, 'buf');
   const result = binding.sendto(fd, buf, flags, target.bytes);
   if (trace.enabled) trace.sendto(fd, buf, size, flags, target.address, result);
@@ -158,14 +153,12 @@ export function sendto(fd: number, buf: ArrayBufferView, flags: number, address:
 }
 
 /** `send(2)` on a connected socket: bytes sent. */
-export function send(fd: number, buf: ArrayBufferView, flags: number = 0): number {
-  // An explicit undefined is a platform's missing constant (MSG_ERRQUEUE on macOS), not 0.
-  if (arguments.length > 2 && arguments[2] === undefined) throw invalidType('flags', 'of type number', undefined);
+export function send(fd: number, buf: ArrayBufferView, flags?: number): number {
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
-  checkFlags(flags);
-  const result = binding.send(fd, buf, flags);
-  if (trace.enabled) trace.send(fd, buf, size, flags, result);
+  const callFlags = checkFlags(flags, arguments.length > 2);
+  const result = binding.send(fd, buf, callFlags);
+  if (trace.enabled) trace.send(fd, buf, size, callFlags, result);
   return check(result, 'send');
 }
 
@@ -182,15 +175,13 @@ export function write(fd: number, buf: ArrayBufferView, count?: number): number 
  * `recvfrom(2)`: receives one datagram into `buf` (nothing else is allocated for the data).
  * `truncated` is true when the datagram was longer than `buf`.
  */
-export function recvfrom(fd: number, buf: ArrayBufferView, flags: number = 0): RecvfromResult {
-  // An explicit undefined is a platform's missing constant (MSG_ERRQUEUE on macOS), not 0.
-  if (arguments.length > 2 && arguments[2] === undefined) throw invalidType('flags', 'of type number', undefined);
+export function recvfrom(fd: number, buf: ArrayBufferView, flags?: number): RecvfromResult {
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
-  checkFlags(flags);
-  const result = binding.recvfrom(fd, buf, flags, decoder.scratch, resultOut);
+  const callFlags = checkFlags(flags, arguments.length > 2);
+  const result = binding.recvfrom(fd, buf, callFlags, decoder.scratch, resultOut);
   // The decoder caches the last sender: decoding here for the trace and below costs one decode.
-  if (trace.enabled) trace.recvfrom(fd, buf, size, flags, result, result < 0 ? undefined : decoder.decode(resultOut[0]!));
+  if (trace.enabled) trace.recvfrom(fd, buf, size, callFlags, result, result < 0 ? undefined : decoder.decode(resultOut[0]!));
   const bytes = check(result, 'recvfrom');
   return {
     bytes,
@@ -200,14 +191,12 @@ export function recvfrom(fd: number, buf: ArrayBufferView, flags: number = 0): R
 }
 
 /** `recv(2)`: bytes received into `buf`. */
-export function recv(fd: number, buf: ArrayBufferView, flags: number = 0): number {
-  // An explicit undefined is a platform's missing constant (MSG_ERRQUEUE on macOS), not 0.
-  if (arguments.length > 2 && arguments[2] === undefined) throw invalidType('flags', 'of type number', undefined);
+export function recv(fd: number, buf: ArrayBufferView, flags?: number): number {
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
-  checkFlags(flags);
-  const result = binding.recv(fd, buf, flags);
-  if (trace.enabled) trace.recv(fd, buf, size, flags, result);
+  const callFlags = checkFlags(flags, arguments.length > 2);
+  const result = binding.recv(fd, buf, callFlags);
+  if (trace.enabled) trace.recv(fd, buf, size, callFlags, result);
   return check(result, 'recv');
 }
 

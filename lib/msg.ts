@@ -21,7 +21,7 @@ import { ArgumentRangeError, ArgumentTypeError, socketError, type SocketError } 
 import { check } from './result';
 import { binding } from './native';
 import * as trace from './trace';
-import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
+import { checkBuffer, checkFd, checkFlags, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
 
 /* ---------------------------------------------------------------------------------------------
  * Control messages
@@ -360,21 +360,6 @@ function checkBuffers(buffers: unknown): asserts buffers is readonly ArrayBuffer
   for (let i = 0; i < buffers.length; i++) checkBuffer(buffers[i], `buffers[${i}]`);
 }
 
-// A Linux-only flag is undefined elsewhere: `recvmsg(fd, bufs, MSG_ERRQUEUE)` on macOS must not
-// turn silently into a plain (blocking) receive, so an explicit undefined is refused.
-function checkFlags(flags: unknown, given: number): number {
-  if (flags === undefined && given >= 3) {
-    throw invalidType(
-      'flags',
-      'of type number (a Linux-only flag such as MSG_ERRQUEUE is undefined on this platform; pass 0 for none)',
-      flags,
-    );
-  }
-  if (flags === undefined) return 0;
-  checkInt32(flags, 'flags');
-  return flags;
-}
-
 /**
  * `sendmsg(2)`: sends one message gathered from `buffers` (in order; zero-length parts are fine),
  * to `options.address` or the connected peer, with `options.control` as ancillary data. Returns
@@ -383,7 +368,7 @@ function checkFlags(flags: unknown, given: number): number {
 export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], flags?: number, options?: SendmsgOptions): number {
   checkFd(fd);
   checkBuffers(buffers);
-  const callFlags = checkFlags(flags, arguments.length);
+  const callFlags = checkFlags(flags, arguments.length > 2);
   let target: EncodedAddress | undefined;
   let control: Buffer | readonly ControlInput[] | null = null;
   if (options !== undefined) {
@@ -412,7 +397,7 @@ export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], flags?:
 export function recvmsg(fd: number, buffers: readonly ArrayBufferView[], flags?: number, options?: RecvmsgOptions): RecvmsgResult {
   checkFd(fd);
   checkBuffers(buffers);
-  const callFlags = checkFlags(flags, arguments.length);
+  const callFlags = checkFlags(flags, arguments.length > 2);
   let controlSize = CONTROL_SIZE_DEFAULT;
   if (options !== undefined) {
     if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options);

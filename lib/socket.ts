@@ -30,7 +30,7 @@ import { errorEntry, type ErrorQueueMessage, type NativeErrorEntry } from './msg
 import { batchOf, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { refuseOwned } from './ownership';
-import { checkBuffer, checkFd, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
+import { checkBuffer, checkFd, checkFlags, checkInteger, invalidType, outOfRange } from './validate';
 
 /** A datagram received without a caller buffer: `data` is exactly its size. */
 export interface Datagram {
@@ -388,25 +388,27 @@ export class Socket implements AsyncIterable<Datagram> {
    * `sendto(2)`: resolves to the bytes sent. When the send buffer is full (EAGAIN/ENOBUFS) the
    * datagram waits for room, in order; it is never dropped by the library.
    */
-  sendto(buf: ArrayBufferView, address: AddressInput, flags = 0): Promise<number> {
+  sendto(buf: ArrayBufferView, address: AddressInput, flags?: number): Promise<number> {
+    const given = arguments.length > 2;
     return this.#rejected(() => {
       if (typeof address === 'number') {
         // socket.sendto(buf, flags, addr): C's order, not the one of this method and node:dgram.
         throw invalidType('address', "an address: Socket.sendto takes node:dgram's order, (buf, address, flags?), so the address comes second", address);
       }
-      return this.#send('sendto', buf, flags, sockaddr(address));
+      const target = sockaddr(address); // first: reading it may run user code
+      return this.#send('sendto', buf, checkFlags(flags, given), target);
     });
   }
 
   /** `send(2)` on a connected socket. */
-  send(buf: ArrayBufferView, flags = 0): Promise<number> {
-    return this.#rejected(() => this.#send('send', buf, flags, undefined));
+  send(buf: ArrayBufferView, flags?: number): Promise<number> {
+    const given = arguments.length > 1;
+    return this.#rejected(() => this.#send('send', buf, checkFlags(flags, given), undefined));
   }
 
   #send(syscall: 'sendto' | 'send', buf: ArrayBufferView, flags: number, target: EncodedAddress | undefined): Promise<number> {
     const fd = this.#open(syscall);
     const length = checkBuffer(buf, 'buf');
-    checkInt32(flags, 'flags');
     if (this.#sends.length === 0) {
       const result = this.#retryAfterReports(() => this.#trySend(fd, buf, flags, target));
       if (result >= 0) return Promise.resolve(result);
@@ -427,15 +429,16 @@ export class Socket implements AsyncIterable<Datagram> {
    * that message's error, whose `sent` property says how many messages of the batch went out
    * before it (`sendmmsg(2)` returns that count and reports the error to the next call).
    */
-  sendmmsg(messages: readonly BatchMessage[] | PreparedBatch, flags = 0): Promise<number> {
+  sendmmsg(messages: readonly BatchMessage[] | PreparedBatch, flags?: number): Promise<number> {
+    const given = arguments.length > 1;
     return this.#rejected(() => {
       const fd = this.#open('sendmmsg');
-      checkInt32(flags, 'flags');
+      const callFlags = checkFlags(flags, given);
       const batch = batchOf(messages);
       const { buffers, targets } = encodedOf(batch);
       let sent = 0;
       if (this.#sends.length === 0) {
-        const result = this.#retryAfterReports(() => sendBatch(fd, batch, flags));
+        const result = this.#retryAfterReports(() => sendBatch(fd, batch, callFlags));
         if (result >= 0) sent = result;
         else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(withSent(socketError(-result, 'sendmmsg', targets?.[0]?.address), 0));
       }
@@ -453,7 +456,7 @@ export class Socket implements AsyncIterable<Datagram> {
         for (let i = sent; i < buffers.length; i++) {
           const buf = buffers[i]!;
           const target = targets?.[i];
-          this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags, target, resolve: wentOut, reject: fail, batch: progress });
+          this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags: callFlags, target, resolve: wentOut, reject: fail, batch: progress });
         }
         this.#updateInterest();
       });

@@ -52,6 +52,23 @@ export function checkInt32(value: unknown, name: string): asserts value is numbe
   checkInteger(value, name, INT32_MIN, INT32_MAX);
 }
 
+/**
+ * The flags of a send or a receive: a 32-bit integer; left out, 0. An explicit `undefined` is
+ * refused: it is what a constant this platform lacks looks like (`MSG_ERRQUEUE` outside
+ * Linux), and taking it as 0 would silently make another call (a blocking receive instead of
+ * the error queue's). `given` says whether the caller passed the argument at all.
+ */
+export function checkFlags(flags: unknown, given: boolean): number {
+  if (flags === undefined) {
+    if (given) {
+      throw invalidType('flags', 'of type number (a flag this platform lacks, such as MSG_ERRQUEUE outside Linux, is undefined; pass 0 for none)', flags);
+    }
+    return 0;
+  }
+  checkInt32(flags, 'flags');
+  return flags;
+}
+
 /** A descriptor number. Whether it is open is for the kernel to say (EBADF). */
 export function checkFd(fd: unknown): asserts fd is number {
   checkInteger(fd, 'fd', 0, INT32_MAX);

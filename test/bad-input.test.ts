@@ -51,6 +51,7 @@ import {
   socketpair,
   write,
 } from '../lib';
+import * as api from '../lib';
 import { binding } from '../lib/native';
 import { boundUdp, closeAll, LOOPBACK4, udpSocket } from './helpers/sockets';
 
@@ -736,4 +737,38 @@ it('after all of that the process is alive and sockets still work', () => {
   expect(sendto(client.fd, Buffer.from('alive'), 0, server.addr)).toBe(5);
   const got = recvfrom(server.fd, Buffer.alloc(8));
   expect(got).toEqual({ bytes: 5, from: client.addr, truncated: false });
+});
+
+describe('one flags rule for every call that takes flags', () => {
+  // Left out, the flags are 0. An explicit undefined is what a constant this platform lacks
+  // looks like (MSG_ERRQUEUE outside Linux): refused, never taken as 0.
+  const flat: Array<[string, (flags?: number) => unknown, (() => unknown)]> = [
+    ['send', (f) => api.send(NOFD, buf, f), () => api.send(NOFD, buf)],
+    ['recv', (f) => api.recv(NOFD, buf, f), () => api.recv(NOFD, buf)],
+    ['recvfrom', (f) => api.recvfrom(NOFD, buf, f), () => api.recvfrom(NOFD, buf)],
+    ['sendto', (f) => api.sendto(NOFD, buf, f as number, here), () => api.sendto(NOFD, buf, 0, here)],
+    ['sendmsg', (f) => api.sendmsg(NOFD, [buf], f), () => api.sendmsg(NOFD, [buf])],
+    ['recvmsg', (f) => api.recvmsg(NOFD, [buf], f), () => api.recvmsg(NOFD, [buf])],
+    ['sendmmsg', (f) => api.sendmmsg(NOFD, [{ buf, address: here }], f), () => api.sendmmsg(NOFD, [{ buf, address: here }])],
+    ['recvmmsg', (f) => api.recvmmsg(NOFD, [buf], f), () => api.recvmmsg(NOFD, [buf])],
+  ];
+
+  it.each(flat)('flat %s: explicit undefined is ERR_INVALID_ARG_TYPE; left out, the call is made (EBADF)', (_name, withFlags, without) => {
+    expect(outcome(() => withFlags(undefined))).toBe('ArgumentTypeError ERR_INVALID_ARG_TYPE');
+    expect(outcome(without)).toBe('BadDescriptorError EBADF');
+  });
+
+  it.each([
+    ['sendto', (s: api.Socket, f?: number) => s.sendto(buf, here, f), (s: api.Socket) => s.sendto(buf, here)],
+    ['send', (s: api.Socket, f?: number) => s.send(buf, f), (s: api.Socket) => s.connect(here).then(() => s.send(buf))],
+    ['sendmmsg', (s: api.Socket, f?: number) => s.sendmmsg([{ buf, address: here }], f), (s: api.Socket) => s.sendmmsg([{ buf, address: here }])],
+  ] as const)('Socket.%s: explicit undefined rejects with ERR_INVALID_ARG_TYPE; left out, it sends', async (_name, withFlags, without) => {
+    const s = new api.Socket(AF_INET, SOCK_DGRAM);
+    try {
+      await expect(withFlags(s, undefined)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+      await expect(without(s)).resolves.toBeGreaterThanOrEqual(0);
+    } finally {
+      s.close();
+    }
+  });
 });
