@@ -20,7 +20,7 @@ export interface BatchMessage {
 }
 
 /** The most datagrams one batch takes (Linux's UIO_MAXIOV). */
-export const MAX_BATCH = 1024;
+export const MAX_BATCH: number = binding.limits.maxBatch;
 
 const STORAGE = constants.SOCKADDR_STORAGE_SIZE;
 const MSG_TRUNC = constants.MSG_TRUNC;

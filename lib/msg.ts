@@ -174,7 +174,7 @@ export type ControlInput =
   | { kind: 'raw'; level: number; type: number; data: ArrayBufferView };
 
 /** The most bytes of control data one call builds or receives into. */
-export const CONTROL_SIZE_MAX = 65536;
+export const CONTROL_SIZE_MAX: number = binding.limits.maxControlSize;
 
 /** How much control data {@link recvmsg} makes room for when `controlSize` is not given. */
 export const CONTROL_SIZE_DEFAULT = 512;

@@ -46,12 +46,17 @@ export interface NativePreparedBatch {
 export interface NativeBinding {
   readonly buildInfo: { buildSystem: 'node-gyp' | 'cmake-js'; napiVersion: number; portable: boolean };
   readonly constants: Readonly<Record<string, number>>;
-  readonly SocketHandle: new (
+  /** Limits native code enforces, for lib/ to check and document (native/addon.cc). */
+  readonly limits: { maxBatch: number; maxControlSize: number };
+  readonly SocketHandle: {
+    /** The numbers of the handle's protocol with lib/socket.ts (native/socket_handle.h). */
+    readonly limits: { scratchSize: number; readable: number; writable: number; deliveryStride: number; errorReportStride: number };
+  } & (new (
     fd: number,
     onRecv: (this: NativeSocketHandle, results: unknown[]) => void,
     onReady: (this: NativeSocketHandle, events: number, error: number) => void,
     onErrors: (this: NativeSocketHandle, reports: unknown[]) => void,
-  ) => NativeSocketHandle;
+  ) => NativeSocketHandle);
   /** Whether an open SocketHandle of this thread owns `fd` (until it is really closed). */
   descriptorOwned(fd: number): boolean;
   readonly PreparedBatch: new (buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined) => NativePreparedBatch;

@@ -62,8 +62,7 @@ export interface ErrorReport extends ErrorQueueMessage {
 }
 
 // What the native watcher reports to onReady (native/socket_handle.cc).
-const kReadable = 1;
-const kWritable = 2;
+const { readable: kReadable, writable: kWritable, scratchSize: SCRATCH_SIZE, deliveryStride, errorReportStride } = binding.SocketHandle.limits;
 const { EAGAIN, EALREADY, EFAULT, EINPROGRESS, ENOBUFS, ETIMEDOUT, EWOULDBLOCK } = os.constants.errno;
 
 function wouldBlock(errno: number): boolean {
@@ -132,7 +131,6 @@ const kErrors = Symbol('errors');
 
 // Per module instance (so per thread): receives without a caller buffer that complete at once
 // go through this scratch space, then into a Buffer of the datagram's size.
-const SCRATCH_SIZE = 65536;
 let scratch: Buffer | undefined;
 const decoder = new AddressDecoder();
 const resultOut = new Int32Array(2);
@@ -365,7 +363,7 @@ export class Socket implements AsyncIterable<Datagram> {
 
   /** @internal Results of one wake-up: [id, bytes or -errno, from, truncated, buffer] ... */
   [kDeliver](results: unknown[]): void {
-    for (let i = 0; i < results.length; i += 5) {
+    for (let i = 0; i < results.length; i += deliveryStride) {
       const id = results[i] as number;
       const pending = this.#receives.get(id);
       if (!pending) continue;
@@ -805,7 +803,7 @@ export class Socket implements AsyncIterable<Datagram> {
 
   /** @internal Error-queue reports of one wake-up: [destination, control entries, payload] ... */
   [kErrors](reports: unknown[]): void {
-    for (let i = 0; i < reports.length; i += 3) {
+    for (let i = 0; i < reports.length; i += errorReportStride) {
       const destination = reports[i] as SocketAddress;
       const control = reports[i + 1] as { kind: string }[];
       const raw = control.find((entry) => entry.kind === 'error');

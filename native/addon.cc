@@ -37,6 +37,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("PreparedBatch", PreparedBatch::Define(env));
   exports.Set("descriptorOwned", Napi::Function::New(env, SocketHandle::DescriptorOwned, "descriptorOwned"));
   exports.Set("constants", Constants(env));
+  // Limits both languages need, written once here (lib/batch.ts, lib/msg.ts read them).
+  Napi::Object limits = Napi::Object::New(env);
+  limits.Set("maxBatch", Napi::Number::New(env, static_cast<double>(kMaxBatch)));
+  limits.Set("maxControlSize", Napi::Number::New(env, static_cast<double>(kMaxControlSize)));
+  exports.Set("limits", limits);
 
   exports.Set("encodeAddress", Napi::Function::New(env, EncodeAddress, "encodeAddress"));
   exports.Set("decodeAddress", Napi::Function::New(env, DecodeAddressJs, "decodeAddress"));

@@ -20,19 +20,18 @@ namespace {
 // A flood must not starve timers and other handles: libuv's own UDP reads at most 32
 // datagrams per wake-up (src/unix/udp.c).
 constexpr int kMaxReceivesPerWakeup = 32;
-// Room for the largest UDP datagram (IPv6: 65527 bytes of payload) when the caller gave no
-// buffer; a longer AF_UNIX datagram is reported truncated.
-constexpr size_t kScratchSize = 65536;
-
-// What JavaScript learns from onReady(events, error).
-constexpr int kReadable = 1;
-constexpr int kWritable = 2;
-
 }  // namespace
 
 Napi::Function SocketHandle::Define(Napi::Env env) {
+  Napi::Object limits = Napi::Object::New(env);
+  limits.Set("scratchSize", Napi::Number::New(env, static_cast<double>(kScratchSize)));
+  limits.Set("readable", Napi::Number::New(env, kReadable));
+  limits.Set("writable", Napi::Number::New(env, kWritable));
+  limits.Set("deliveryStride", Napi::Number::New(env, kDeliveryStride));
+  limits.Set("errorReportStride", Napi::Number::New(env, kErrorReportStride));
   return DefineClass(env, "SocketHandle",
                      {
+                         StaticValue("limits", limits, napi_enumerable),
                          InstanceMethod<&SocketHandle::Recv>("recv"),
                          InstanceMethod<&SocketHandle::CancelRecv>("cancelRecv"),
                          InstanceMethod<&SocketHandle::SetInterest>("setInterest"),

@@ -22,6 +22,19 @@ namespace bsdsock {
 
 struct AddonData;
 
+// Numbers JavaScript needs too: lib/socket.ts reads them from the class (SocketHandle.limits),
+// never writes them again.
+// Room for the largest UDP datagram (IPv6: 65527 bytes of payload) when the caller gave no
+// buffer; a longer AF_UNIX datagram is reported truncated.
+constexpr size_t kScratchSize = 65536;
+// What JavaScript learns from onReady(events, error).
+constexpr int kReadable = 1;
+constexpr int kWritable = 2;
+// onRecv(results): [id, bytes or -errno, from, truncated, buffer] per completed receive.
+constexpr int kDeliveryStride = 5;
+// onErrors(reports): [destination, control entries, payload] per error-queue report.
+constexpr int kErrorReportStride = 3;
+
 class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
  public:
   static Napi::Function Define(Napi::Env env);
