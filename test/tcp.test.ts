@@ -80,7 +80,7 @@ describe('TCP', () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(AlreadyConnectedError);
-    expect(caught).toMatchObject({ code: 'EISCONN', syscall: 'connect', address: listenAddr });
+    expect(caught).toMatchObject({ code: 'EISCONN', syscall: 'connect', address: LOOPBACK4, port: listenAddr.port, socketAddress: listenAddr });
     expect((caught as Error).message).toBe(`connect EISCONN ${LOOPBACK4}:${listenAddr.port}`);
   });
 
