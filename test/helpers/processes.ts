@@ -1,6 +1,7 @@
 // Child processes for the tests that run programs as a user would (examples/, and peers that
-// are not ours): a long-running one whose stdout is watched, and polling for what it prints.
-import { spawn } from 'node:child_process';
+// are not ours, and processes under their own limits): a long-running one whose stdout is
+// watched, polling for what it prints, and a one-shot node script that reports in JSON.
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
 
@@ -40,4 +41,31 @@ export function start(command: string, args: string[], input?: string): Child {
       await closed;
     },
   };
+}
+
+/** What {@link runNode} accepts. */
+export interface RunNodeOptions {
+  /** The child's descriptor limit (`ulimit -n`), so that it can run out without the test. */
+  openFiles?: number;
+  /** Kill the child after this many milliseconds (20 s by default). */
+  timeout?: number;
+}
+
+/**
+ * Runs `script` in a new node process in the project's root (so `require('bsdsock')` is the
+ * package as users have it) and resolves to the JSON object it prints on its last line. The
+ * child fails the test when it exits non-zero or prints no JSON.
+ */
+export function runNode(script: string, options: RunNodeOptions = {}): Promise<Record<string, unknown>> {
+  const [command, args] =
+    options.openFiles === undefined
+      ? [process.execPath, ['-e', script]]
+      : ['/bin/sh', ['-c', `ulimit -n ${options.openFiles} && exec "$0" -e "$1"`, process.execPath, script]];
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd: root, encoding: 'utf8', timeout: options.timeout ?? 20000 }, (error, stdout, stderr) => {
+      const last = stdout.trim().split('\n').pop() ?? '';
+      if (error || !last.startsWith('{')) reject(new Error(`node child failed (${error?.message ?? 'no JSON'}): ${stdout}${stderr}`));
+      else resolve(JSON.parse(last) as Record<string, unknown>);
+    });
+  });
 }
