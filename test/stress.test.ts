@@ -1,0 +1,237 @@
+// Send-queue stress on AF_UNIX datagram sockets: thousands of sends made at once through a
+// Socket, far more than the kernel will queue (a small SO_SNDBUF, a 10-datagram receive queue),
+// read by a slow reader. The kernel refuses most of them at first (EAGAIN on Linux, ENOBUFS on
+// macOS); the library queues them and sends them as room appears. Every datagram must arrive
+// once, intact and in order (sequence numbers; zero-length datagrams at their places), every
+// send must resolve with its length, and a send the library still held at close() must reject
+// and never arrive.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import {
+  AF_UNIX,
+  MSG_DONTWAIT,
+  SOCK_DGRAM,
+  SOL_SOCKET,
+  SO_SNDBUF,
+  Socket,
+  SocketClosedError,
+  WouldBlockError,
+  close,
+  recv,
+  send,
+  setNonBlocking,
+  setsockopt,
+  socketpair,
+  type UnixAddress,
+} from '../lib';
+import { closeSockets, track } from './helpers/async-sockets';
+
+const COUNT = 20000;
+/** The smallest send buffer the kernel allows (it raises smaller requests to its minimum). */
+const SMALL_SNDBUF = 1;
+
+let dir = '';
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsdsock-stress-'));
+});
+afterEach(closeSockets);
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+let names = 0;
+const unixAddress = (): UnixAddress => ({ family: 'AF_UNIX', path: path.join(dir, `s${names++}`) });
+
+/**
+ * Datagram `seq` of `sender`: its sequence number, the sender's id and a pattern; sender 0's
+ * every 7th is zero-length (so an empty datagram among several senders' is always sender 0's).
+ */
+function sizeOf(seq: number, sender = 0): number {
+  return sender === 0 && seq % 7 === 3 ? 0 : 5 + (seq % 300);
+}
+
+function datagram(seq: number, sender = 0): Buffer {
+  const buf = Buffer.alloc(sizeOf(seq, sender), (seq * 31 + sender) & 0xff);
+  if (buf.length > 0) {
+    buf.writeUInt32BE(seq, 0);
+    buf.writeUInt8(sender, 4);
+  }
+  return buf;
+}
+
+/** Why `data` is not datagram `seq` of `sender`, or undefined when it is. */
+function mismatch(data: Buffer, seq: number, sender = 0): string | undefined {
+  const expected = datagram(seq, sender);
+  if (data.equals(expected)) return undefined;
+  const got = data.length >= 5 ? `seq ${data.readUInt32BE(0)} of sender ${data.readUInt8(4)}, ${data.length} bytes` : `${data.length} bytes`;
+  return `datagram ${seq} of sender ${sender}: expected ${expected.length} bytes, got ${got}`;
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Reads `count` datagrams slowly (an event-loop turn every 50) and returns the first
+ * discrepancy with `expect(index)`, or undefined when all were as expected.
+ */
+async function readSlowly(receiver: Socket, count: number, check: (data: Buffer, index: number) => string | undefined): Promise<string | undefined> {
+  for (let i = 0; i < count; i++) {
+    const { data } = await receiver.recvfrom({ timeout: 10000 });
+    const wrong = check(data, i);
+    if (wrong !== undefined) return wrong;
+    if (i % 50 === 49) await turn();
+  }
+  return undefined;
+}
+
+/** Starts every send at once; `pending()` says how many have not settled yet. */
+function sendAll(count: number, sendOne: (seq: number) => Promise<number>): { all: Promise<number[]>; pending(): number } {
+  let settled = 0;
+  const sends = Array.from({ length: count }, (_, seq) => sendOne(seq));
+  for (const s of sends) s.then(() => settled++, () => settled++);
+  const all = Promise.all(sends);
+  all.catch(() => undefined); // a test that fails before awaiting it closes the sockets: no unhandled rejection
+  return { all, pending: () => count - settled };
+}
+
+/** Watcher wake-ups of `socket` while the event loop turns `turns` times with nobody reading. */
+async function wakeupsWhileIdle(socket: Socket, turns: number): Promise<number> {
+  const before = socket.stats().wakeups;
+  for (let i = 0; i < turns; i++) await turn();
+  return socket.stats().wakeups - before;
+}
+
+/** A Socket pair over socketpair(AF_UNIX, SOCK_DGRAM), the sender's SO_SNDBUF at its minimum. */
+function pair(): { sender: Socket; receiver: Socket } {
+  const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+  const sender = track(Socket.from(a));
+  const receiver = track(Socket.from(b));
+  sender.setsockopt(SOL_SOCKET, SO_SNDBUF, SMALL_SNDBUF);
+  return { sender, receiver };
+}
+
+describe('send-queue stress on AF_UNIX datagram sockets', () => {
+  it('the kernel refuses a send when the queue is full (EAGAIN on Linux, ENOBUFS on macOS): the storm is real', () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+    try {
+      setNonBlocking(a, true);
+      setsockopt(a, SOL_SOCKET, SO_SNDBUF, SMALL_SNDBUF);
+      let refusal: unknown;
+      let sent = 0;
+      for (; sent < COUNT; sent++) {
+        try {
+          send(a, datagram(sent));
+        } catch (err) {
+          refusal = err;
+          break;
+        }
+      }
+      expect(sent).toBeLessThan(COUNT / 10);
+      expect(['EAGAIN', 'ENOBUFS']).toContain((refusal as { code?: string }).code);
+      if (process.platform === 'linux') expect(refusal).toBeInstanceOf(WouldBlockError);
+      // What was accepted is all there, in order.
+      const buf = Buffer.alloc(512);
+      for (let i = 0; i < sent; i++) expect(mismatch(buf.subarray(0, recv(b, buf, MSG_DONTWAIT)), i)).toBeUndefined();
+      expect(() => recv(b, buf, MSG_DONTWAIT)).toThrow(WouldBlockError);
+    } finally {
+      close(a);
+      close(b);
+    }
+  });
+
+  it(`socketpair: ${COUNT} sends at once to a slow reader; all arrive once, in order, intact; each resolves with its length`, async () => {
+    const { sender, receiver } = pair();
+    const sends = sendAll(COUNT, (seq) => sender.send(datagram(seq)));
+    await turn();
+    // Most are held by the library: the kernel took only what fits.
+    expect(sends.pending()).toBeGreaterThan(COUNT / 2);
+    // Waiting for room costs nothing: the watcher sleeps while nobody reads.
+    expect(await wakeupsWhileIdle(sender, 100)).toBeLessThan(5);
+    expect(await readSlowly(receiver, COUNT, (data, i) => mismatch(data, i))).toBeUndefined();
+    expect(await sends.all).toEqual(Array.from({ length: COUNT }, (_, seq) => sizeOf(seq)));
+    expect(sends.pending()).toBe(0);
+    // Nothing more: no datagram was sent twice.
+    await expect(receiver.recvfrom({ timeout: 0 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    expect(sender.stats().watching).toBe(false);
+  });
+
+  it('three connected senders into one bound receiver (its short queue: 10 datagrams on Linux): each sequence complete and in order', async () => {
+    const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
+    const address = unixAddress();
+    receiver.bind(address);
+    const senders = [0, 1, 2].map(() => track(new Socket(AF_UNIX, SOCK_DGRAM)));
+    for (const s of senders) await s.connect(address);
+    const perSender = COUNT / 4;
+    // Interleaved: datagram i of every sender before datagram i + 1 of any.
+    const sends = sendAll(perSender * senders.length, (n) => senders[n % senders.length]!.send(datagram(Math.floor(n / senders.length), n % senders.length)));
+    await turn();
+    expect(sends.pending()).toBeGreaterThan(perSender);
+    for (const s of senders) expect(await wakeupsWhileIdle(s, 100)).toBeLessThan(5);
+    const next = [0, 0, 0];
+    const wrong = await readSlowly(receiver, perSender * senders.length, (data) => {
+      const sender = data.length === 0 ? 0 : data.readUInt8(4);
+      return mismatch(data, next[sender]!++, sender);
+    });
+    expect(wrong).toBeUndefined();
+    expect(next).toEqual([perSender, perSender, perSender]);
+    await sends.all;
+  });
+
+  it('unconnected sendto() to a bound receiver: all arrive once, in order, intact', async () => {
+    const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
+    const address = unixAddress();
+    receiver.bind(address);
+    const sender = track(new Socket(AF_UNIX, SOCK_DGRAM));
+    const sends = sendAll(COUNT / 4, (seq) => sender.sendto(datagram(seq), address));
+    await turn();
+    expect(sends.pending()).toBeGreaterThan(COUNT / 8);
+    expect(await readSlowly(receiver, COUNT / 4, (data, i) => mismatch(data, i))).toBeUndefined();
+    expect(await sends.all).toEqual(Array.from({ length: COUNT / 4 }, (_, seq) => sizeOf(seq)));
+  });
+
+  // KNOWN DEFECT (unconnected AF_UNIX sendto spins), reported to the lead with issue 14: for an
+  // unconnected AF_UNIX datagram socket the kernel cannot say when some receiver has room, so
+  // poll() reports it writable while sendto() answers EAGAIN (Linux: unix_dgram_poll only
+  // checks a connected socket's peer). A Socket whose sendto() waits for writability then
+  // wakes on every turn of the event loop, a busy loop at 100% CPU for as long as the
+  // receiver is slow. The connected cases above sleep. Skipped until the library stops
+  // spinning (BSDSOCK_KNOWN_DEFECTS=1 runs it).
+  const itKnownDefect = process.env.BSDSOCK_KNOWN_DEFECTS === '1' ? it : it.skip;
+  itKnownDefect('unconnected sendto() waiting for a slow receiver does not spin the event loop', async () => {
+    const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
+    const address = unixAddress();
+    receiver.bind(address);
+    const sender = track(new Socket(AF_UNIX, SOCK_DGRAM));
+    const sends = sendAll(100, (seq) => sender.sendto(datagram(seq), address));
+    await turn();
+    expect(sends.pending()).toBeGreaterThan(50);
+    expect(await wakeupsWhileIdle(sender, 100)).toBeLessThan(5);
+    expect(await readSlowly(receiver, 100, (data, i) => mismatch(data, i))).toBeUndefined();
+    await sends.all;
+  });
+
+  it('close() with sends still held: those resolved arrived, those rejected (SocketClosedError) never do', async () => {
+    const { sender, receiver } = pair();
+    const outcomes: ('sent' | 'closed' | 'other')[] = [];
+    const sends = Array.from({ length: 2000 }, (_, seq) =>
+      sender.send(datagram(seq)).then(
+        () => (outcomes[seq] = 'sent'),
+        (err: unknown) => (outcomes[seq] = err instanceof SocketClosedError ? 'closed' : 'other'),
+      ),
+    );
+    // Read some, so that room appears and part of the queue goes, then close with the rest held.
+    expect(await readSlowly(receiver, 100, (data, i) => mismatch(data, i))).toBeUndefined();
+    await turn();
+    sender.close();
+    await Promise.all(sends);
+    const sent = outcomes.filter((o) => o === 'sent').length;
+    expect(outcomes.filter((o) => o === 'other')).toEqual([]);
+    // The resolved ones are the first ones, in order, then only rejections.
+    expect(outcomes.indexOf('closed')).toBe(sent);
+    expect(sent).toBeGreaterThanOrEqual(100);
+    expect(sent).toBeLessThan(2000);
+    // Everything resolved is there (the first 100 were read above), and nothing else.
+    const buf = Buffer.alloc(512);
+    for (let i = 100; i < sent; i++) expect(mismatch(buf.subarray(0, recv(receiver.fd, buf, MSG_DONTWAIT)), i)).toBeUndefined();
+    expect(() => recv(receiver.fd, buf, MSG_DONTWAIT)).toThrow(WouldBlockError);
+  });
+});
