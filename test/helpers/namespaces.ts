@@ -32,14 +32,14 @@ export function canMakeNamespaces(probe: string): { ok: true } | { ok: false; re
 }
 
 /**
- * Deletes the namespaces matching `pattern` (group 1: the name, group 2: the pid of the run
- * that made it) that belong to this process or to a process that is gone: a run that was
- * killed cannot clean up after itself.
+ * Deletes the namespaces matching `pattern` (group 1: the name, group 2: the tag of the run
+ * that made it, its pid or a part of it) that carry `ownTag` or whose process is gone: a run
+ * that was killed cannot clean up after itself.
  */
-export function removeLeftovers(pattern: RegExp): void {
+export function removeLeftovers(pattern: RegExp, ownTag = String(process.pid)): void {
   for (const line of ip('netns', 'list').output.split('\n')) {
     const m = pattern.exec(line);
-    if (m && (Number(m[2]) === process.pid || !alive(Number(m[2])))) ip('netns', 'del', m[1]!);
+    if (m && (m[2] === ownTag || !alive(Number(m[2])))) ip('netns', 'del', m[1]!);
   }
 }
 
