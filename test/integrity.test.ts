@@ -4,11 +4,13 @@
 // receiver's buffer so that the kernel drops some. What arrives must be intact, in order, never twice, with each empty datagram only
 // where one was sent; and what does not arrive must be exactly what the kernel says it dropped
 // (the socket's `drops` in /proc/net/udp, and the SO_RXQ_OVFL count of the last datagram).
-// The library itself may lose nothing.
+// The library itself may lose nothing. The reader uses every receive path of a Socket in turn:
+// many receives outstanding at once (fresh Buffers and its own), and recvmmsg batches.
 import * as fs from 'node:fs';
 
 import {
   AF_INET,
+  AbortError,
   MSG_DONTWAIT,
   SOCK_DGRAM,
   SOL_SOCKET,
@@ -33,6 +35,9 @@ const FLOOD = 3000;
 /** Sequence numbers from here on are end markers, sent until one arrives. */
 const MARKER = 0xfffff000;
 const FINAL = 0xffffffff;
+/** Receives outstanding at once, and datagrams per phase of the reader. */
+const WINDOW = 16;
+const PHASE = 5000;
 
 const sizeOf = (seq: number): number => (seq % 10 === 5 ? 0 : 8 + ((seq * 37) % 500));
 const patterns = Array.from({ length: 256 }, (_, byte) => Buffer.alloc(512, byte));
@@ -64,27 +69,62 @@ describe('integrity: 100,000 datagrams through a Socket, every loss accounted fo
     const problem = (text: string): void => {
       if (got.problems.length < 10) got.problems.push(text);
     };
-    // The reader: through the Socket, into one buffer, until the first end marker.
+    /** Checks one datagram against the sequence so far; true when it is an end marker. */
+    const take = (data: Buffer): boolean => {
+      got.datagrams++;
+      if (data.length === 0) {
+        got.empties++;
+        emptiesSinceLast++;
+        return false;
+      }
+      const seq = data.readUInt32BE(0);
+      if (seq >= MARKER) {
+        if (emptiesSinceLast > emptiesBefore(COUNT) - emptiesBefore(got.last + 1)) problem(`${emptiesSinceLast} empty datagrams after ${got.last}`);
+        return true;
+      }
+      if (seq <= got.last) problem(`${seq} after ${got.last}`);
+      else if (emptiesSinceLast > emptiesBefore(seq) - emptiesBefore(got.last + 1)) problem(`${emptiesSinceLast} empty datagrams between ${got.last} and ${seq}`);
+      if (data.length !== sizeOf(seq) || !data.subarray(4).equals(patterns[seq & 0xff]!.subarray(0, data.length - 4))) problem(`datagram ${seq} corrupt (${data.length} bytes)`);
+      got.last = seq;
+      emptiesSinceLast = 0;
+      return false;
+    };
+
+    // The reader, until the first end marker, through every receive path of a Socket in turn:
+    // WINDOW receives outstanding at once (which must complete in the order they were made),
+    // alternately into fresh Buffers and into the reader's own; then recvmmsg batches.
+    const stop = new AbortController();
+    const { signal } = stop;
+    const outstanding = new Set<Promise<Buffer>>();
     const reading = (async () => {
-      const buf = Buffer.alloc(1024);
-      for (;;) {
-        const { bytes } = await receiver.recvfrom(buf);
-        got.datagrams++;
-        if (bytes === 0) {
-          got.empties++;
-          emptiesSinceLast++;
-          continue;
+      const own = Array.from({ length: WINDOW }, () => Buffer.alloc(1024));
+      const batch = Array.from({ length: 32 }, () => Buffer.alloc(1024));
+      const receive = (k: number): Promise<Buffer> => {
+        const buf = own[k % WINDOW]!;
+        const p = k % 2 === 0 ? receiver.recvfrom({ signal }).then((d) => d.data) : receiver.recvfrom(buf, { signal }).then((r) => buf.subarray(0, r.bytes));
+        p.catch(() => undefined); // settled below, or by the abort at the end
+        outstanding.add(p);
+        return p;
+      };
+      for (let phase = 0; ; phase++) {
+        if (phase % 2 === 0) {
+          const window = Array.from({ length: WINDOW }, (_, k) => receive(k));
+          for (let k = 0; k < PHASE; k++) {
+            const next = window[k % WINDOW]!;
+            const data = await next;
+            outstanding.delete(next);
+            if (take(data)) return;
+            // Its buffer is free again now that it is checked: receive k + WINDOW reuses it.
+            if (k + WINDOW < PHASE) window[k % WINDOW] = receive(k + WINDOW);
+          }
+        } else {
+          for (let n = 0; n < PHASE; ) {
+            const results = await receiver.recvmmsg(batch, { signal });
+            let ended = false;
+            for (let i = 0; i < results.length; i++, n++) ended = take(batch[i]!.subarray(0, results[i]!.bytes)) || ended;
+            if (ended) return;
+          }
         }
-        const seq = buf.readUInt32BE(0);
-        if (seq >= MARKER) {
-          if (emptiesSinceLast > emptiesBefore(COUNT) - emptiesBefore(got.last + 1)) problem(`${emptiesSinceLast} empty datagrams after ${got.last}`);
-          return;
-        }
-        if (seq <= got.last) problem(`${seq} after ${got.last}`);
-        else if (emptiesSinceLast > emptiesBefore(seq) - emptiesBefore(got.last + 1)) problem(`${emptiesSinceLast} empty datagrams between ${got.last} and ${seq}`);
-        if (bytes !== sizeOf(seq) || !buf.subarray(4, bytes).equals(patterns[seq & 0xff]!.subarray(0, bytes - 4))) problem(`datagram ${seq} corrupt (${bytes} bytes)`);
-        got.last = seq;
-        emptiesSinceLast = 0;
       }
     })();
 
@@ -107,6 +147,15 @@ describe('integrity: 100,000 datagrams through a Socket, every loss accounted fo
       for (let i = 0; i < 1000 && !readerDone; i++) await turn();
     }
     await reading;
+    // Receives still outstanding when the first marker came: aborted, or given a later marker.
+    stop.abort();
+    for (const late of await Promise.allSettled(outstanding)) {
+      if (late.status === 'rejected') {
+        if (!(late.reason instanceof AbortError)) problem(`an outstanding receive failed: ${String(late.reason)}`);
+      } else if (!take(late.value)) {
+        problem('a datagram after the end marker');
+      }
+    }
 
     // Whatever is still queued (late markers), then a final datagram read with the flat
     // recvmsg: its SO_RXQ_OVFL is the socket's drop count once everything before it was handled.
