@@ -154,6 +154,38 @@ describe('send-queue stress on AF_UNIX datagram sockets', () => {
     expect(sender.stats().watching).toBe(false);
   });
 
+  it('sendmmsg batches interleaved with single sends, all at once: one stream, in the order the calls were made', async () => {
+    const { sender, receiver } = pair();
+    const PER_CALL = 50;
+    const calls = COUNT / PER_CALL / 2;
+    const results: Promise<number>[] = [];
+    let seq = 0;
+    for (let call = 0; call < calls; call++) {
+      if (call % 2 === 0) {
+        results.push(sender.sendmmsg(Array.from({ length: PER_CALL }, () => ({ buf: datagram(seq++) }))));
+      } else {
+        for (let i = 0; i < PER_CALL; i++) results.push(sender.send(datagram(seq++)));
+      }
+    }
+    const all = Promise.all(results);
+    all.catch(() => undefined); // closed by afterEach if the test fails first
+    expect(await readSlowly(receiver, seq, (data, i) => mismatch(data, i))).toBeUndefined();
+    const resolved = await all;
+    // A batch resolves with its count, a single send with its length.
+    let next = 0;
+    const expected = [];
+    for (let call = 0; call < calls; call++) {
+      if (call % 2 === 0) {
+        expected.push(PER_CALL);
+        next += PER_CALL;
+      } else {
+        for (let i = 0; i < PER_CALL; i++) expected.push(sizeOf(next++));
+      }
+    }
+    expect(resolved).toEqual(expected);
+    await expect(receiver.recvfrom({ timeout: 0 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
   it('three connected senders into one bound receiver (its short queue: 10 datagrams on Linux): each sequence complete and in order', async () => {
     const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
     const address = unixAddress();
