@@ -17,6 +17,7 @@ import {
   SO_SNDBUF,
   Socket,
   SocketClosedError,
+  SocketError,
   WouldBlockError,
   close,
   recv,
@@ -218,6 +219,59 @@ describe('send-queue stress on AF_UNIX datagram sockets', () => {
     expect(sends.pending()).toBeGreaterThan(COUNT / 8);
     expect(await readSlowly(receiver, COUNT / 4, (data, i) => mismatch(data, i))).toBeUndefined();
     expect(await sends.all).toEqual(Array.from({ length: COUNT / 4 }, (_, seq) => sizeOf(seq)));
+  });
+
+  it('the receiver closes while sends are held: each settles, sent or with a typed error (ECONNREFUSED, then ENOTCONN); none hangs', async () => {
+    const cases: [string, () => Promise<{ sender: Socket; receiver: Socket; sendOne: (buf: Buffer) => Promise<number> }>][] = [
+      ['socketpair', async () => {
+        const { sender, receiver } = pair();
+        return { sender, receiver, sendOne: (buf) => sender.send(buf) };
+      }],
+      ['connected', async () => {
+        const address = unixAddress();
+        const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
+        receiver.bind(address);
+        const sender = track(new Socket(AF_UNIX, SOCK_DGRAM));
+        await sender.connect(address);
+        return { sender, receiver, sendOne: (buf) => sender.send(buf) };
+      }],
+      ['unconnected', async () => {
+        const address = unixAddress();
+        const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
+        receiver.bind(address);
+        const sender = track(new Socket(AF_UNIX, SOCK_DGRAM));
+        return { sender, receiver, sendOne: (buf) => sender.sendto(buf, address) };
+      }],
+    ];
+    for (const [name, make] of cases) {
+      const { receiver, sendOne } = await make();
+      const outcomes = await Promise.all(
+        Array.from({ length: 2000 }, (_, seq) => {
+          const sending = sendOne(datagram(seq)).then(
+            () => 'sent',
+            (err: unknown) => (err instanceof SocketError ? `${err.constructor.name} ${err.code}` : `untyped: ${String(err)}`),
+          );
+          // The reader takes 100, then goes away with the rest still held by the sender.
+          if (seq === 1999) void readSlowly(receiver, 100, () => undefined).then(() => receiver.close());
+          return sending;
+        }),
+      );
+      // In order: what went before the close, then typed refusals only. Linux refuses the
+      // first with ECONNREFUSED and, having dissolved the association, the rest of a connected
+      // sender's with ENOTCONN.
+      const runs = outcomes.filter((o, i) => i === 0 || o !== outcomes[i - 1]);
+      expect(runs[0]).toBe('sent');
+      for (const o of runs.slice(1)) expect(o).toMatch(/^[A-Za-z]+Error E[A-Z]+$/);
+      if (process.platform === 'linux') {
+        expect([name, runs]).toEqual([
+          name,
+          name === 'unconnected'
+            ? ['sent', 'ConnectionRefusedError ECONNREFUSED']
+            : ['sent', 'ConnectionRefusedError ECONNREFUSED', 'NotConnectedError ENOTCONN'],
+        ]);
+      }
+      expect(outcomes.filter((o) => o === 'sent').length).toBeGreaterThanOrEqual(100);
+    }
   });
 
   // KNOWN DEFECT (unconnected AF_UNIX sendto spins), reported to the lead with issue 14: for an
