@@ -1,16 +1,21 @@
-// Send-queue stress on AF_UNIX datagram sockets: thousands of sends made at once through a
-// Socket, far more than the kernel will queue (a small SO_SNDBUF, a 10-datagram receive queue),
-// read by a slow reader. The kernel refuses most of them at first (EAGAIN on Linux, ENOBUFS on
-// macOS); the library queues them and sends them as room appears. Every datagram must arrive
-// once, intact and in order (sequence numbers; zero-length datagrams at their places), every
-// send must resolve with its length, and a send the library still held at close() must reject
-// and never arrive.
+// Send-queue stress: thousands of sends made at once through a Socket, far more than the kernel
+// will queue, read by a slow reader. On AF_UNIX datagram sockets (a small SO_SNDBUF, a
+// 10-datagram receive queue) the kernel refuses most of them at first (EAGAIN on Linux, ENOBUFS
+// on macOS); on Linux, UDP with IP_RECVERR into a link whose queue is full gets ENOBUFS (the
+// last describe, in network namespaces). The library holds the refused sends and sends them as
+// room appears. Every datagram must arrive once, intact and in order (sequence numbers;
+// zero-length datagrams at their places), every send must resolve with its length, and a send
+// the library still held at close() must reject and never arrive.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 import {
+  AF_INET,
   AF_UNIX,
+  IPPROTO_IP,
+  IP_RECVERR,
   MSG_DONTWAIT,
   SOCK_DGRAM,
   SOL_SOCKET,
@@ -24,14 +29,20 @@ import {
   send,
   setNonBlocking,
   setsockopt,
+  sendto,
   socketpair,
+  type InetAddress,
   type UnixAddress,
 } from '../lib';
 import { closeSockets, track } from './helpers/async-sockets';
+import { canMakeNamespaces, ip, mustIp, removeLeftovers, socketIn } from './helpers/namespaces';
 
 const COUNT = 20000;
 /** The smallest send buffer the kernel allows (it raises smaller requests to its minimum). */
 const SMALL_SNDBUF = 1;
+
+/** Tests of open defects, each named where it is used: skipped unless BSDSOCK_KNOWN_DEFECTS=1. */
+const itKnownDefect = process.env.BSDSOCK_KNOWN_DEFECTS === '1' ? it : it.skip;
 
 let dir = '';
 beforeAll(() => {
@@ -281,7 +292,6 @@ describe('send-queue stress on AF_UNIX datagram sockets', () => {
   // wakes on every turn of the event loop, a busy loop at 100% CPU for as long as the
   // receiver is slow. The connected cases above sleep. Skipped until the library stops
   // spinning (BSDSOCK_KNOWN_DEFECTS=1 runs it).
-  const itKnownDefect = process.env.BSDSOCK_KNOWN_DEFECTS === '1' ? it : it.skip;
   itKnownDefect('unconnected sendto() waiting for a slow receiver does not spin the event loop', async () => {
     const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
     const address = unixAddress();
@@ -319,5 +329,99 @@ describe('send-queue stress on AF_UNIX datagram sockets', () => {
     const buf = Buffer.alloc(512);
     for (let i = 100; i < sent; i++) expect(mismatch(buf.subarray(0, recv(receiver.fd, buf, MSG_DONTWAIT)), i)).toBeUndefined();
     expect(() => recv(receiver.fd, buf, MSG_DONTWAIT)).toThrow(WouldBlockError);
+  });
+});
+
+/*
+ * ENOBUFS on Linux: a UDP socket with IP_RECVERR (set by hand, or by errors()) sending faster
+ * than its link: the device queue is full and the kernel answers ENOBUFS (without IP_RECVERR
+ * it drops the datagram silently). Two namespaces made here, joined by veth, the client's end
+ * limited to 8 Mbit/s with a 3,000-byte queue (tbf):
+ *
+ *   client namespace  198.18.5.1/24 --veth (tbf 8mbit)-- 198.18.5.2/24  peer namespace
+ *
+ * Both sockets are made inside their namespace (helpers/namespaces.ts) and held by this process;
+ * datagrams go only to the peer socket. Skipped, saying why, where namespaces cannot be made.
+ */
+const QUEUE_CLIENT_NS = `bsdsock-qc-${process.pid}`;
+const QUEUE_PEER_NS = `bsdsock-qp-${process.pid}`;
+const queueSupport = canMakeNamespaces(`bsdsock-qprobe-${process.pid}`);
+const describeQueue = queueSupport.ok ? describe : describe.skip;
+const queueTitle = queueSupport.ok
+  ? 'ENOBUFS storms: UDP with IP_RECVERR into a link whose queue is full'
+  : `ENOBUFS storms (skipped: ${queueSupport.reason})`;
+
+describeQueue(queueTitle, () => {
+  const SIZE = 1000;
+  const SENDS = 300;
+  const peerAddress: InetAddress = { family: 'AF_INET', address: '198.18.5.2', port: 0 };
+
+  beforeAll(() => {
+    removeLeftovers(/^(bsdsock-q[cp]-(\d+))\b/);
+    mustIp('netns', 'add', QUEUE_CLIENT_NS);
+    mustIp('netns', 'add', QUEUE_PEER_NS);
+    mustIp('link', 'add', 'queue-c', 'netns', QUEUE_CLIENT_NS, 'type', 'veth', 'peer', 'name', 'queue-p', 'netns', QUEUE_PEER_NS);
+    for (const [ns, dev, address] of [[QUEUE_CLIENT_NS, 'queue-c', '198.18.5.1'], [QUEUE_PEER_NS, 'queue-p', '198.18.5.2']] as const) {
+      mustIp('-n', ns, 'addr', 'add', `${address}/24`, 'dev', dev);
+      mustIp('-n', ns, 'link', 'set', dev, 'up');
+    }
+    const tc = spawnSync('tc', ['-n', QUEUE_CLIENT_NS, 'qdisc', 'replace', 'dev', 'queue-c', 'root', 'tbf', 'rate', '8mbit', 'burst', '1600', 'limit', '3000'], { encoding: 'utf8' });
+    if (tc.status !== 0) throw new Error(`tc: ${tc.stderr}${tc.error ?? ''}`);
+  });
+
+  afterAll(() => {
+    ip('netns', 'del', QUEUE_CLIENT_NS);
+    ip('netns', 'del', QUEUE_PEER_NS);
+  });
+
+  /** A client Socket with IP_RECVERR and a peer Socket, each made inside its namespace. */
+  function linkPair(): { client: Socket; peer: Socket; to: InetAddress } {
+    const client = track(Socket.from(socketIn(QUEUE_CLIENT_NS, AF_INET, SOCK_DGRAM)));
+    client.setsockopt(IPPROTO_IP, IP_RECVERR!, true);
+    const peer = track(Socket.from(socketIn(QUEUE_PEER_NS, AF_INET, SOCK_DGRAM)));
+    peer.bind(peerAddress);
+    return { client, peer, to: peer.getsockname() as InetAddress };
+  }
+
+  it('the kernel refuses with ENOBUFS when the queue is full (flat probe): the storm is real', () => {
+    const { client, to } = linkPair();
+    const codes = new Set<string>();
+    let sent = 0;
+    for (let i = 0; i < 100; i++) {
+      try {
+        sendto(client.fd, Buffer.alloc(1000), 0, to);
+        sent++;
+      } catch (err) {
+        codes.add(err instanceof SocketError ? `${err.constructor.name} ${err.code}` : `untyped: ${String(err)}`);
+      }
+    }
+    expect([...codes]).toEqual(['SocketError ENOBUFS']);
+    expect(sent).toBeLessThan(50);
+  });
+
+  it(`${SENDS} sends at once through a Socket: the refused ones wait, and every one arrives once, intact and in order`, async () => {
+    const { client, peer, to } = linkPair();
+    const sends = sendAll(SENDS, (seq) => client.sendto(datagram(seq), to));
+    await turn();
+    expect(sends.pending()).toBeGreaterThan(SENDS / 2);
+    expect(await readSlowly(peer, SENDS, (data, i) => mismatch(data, i))).toBeUndefined();
+    expect(await sends.all).toEqual(Array.from({ length: SENDS }, (_, seq) => sizeOf(seq)));
+    await expect(peer.recvfrom({ timeout: 0 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  // KNOWN DEFECT (a send waiting after ENOBUFS spins), reported with issue 14: the socket is
+  // writable (its send buffer has room) while the device queue is full, so a Socket waiting
+  // for writability wakes on every turn of the event loop and retries sendto, which the
+  // kernel refuses again (a probe counted about 44,000 refused sendto calls for 194 held
+  // datagrams at 8 Mbit/s), until the queue drains. Nothing is lost. Skipped until the
+  // library is fixed (BSDSOCK_KNOWN_DEFECTS=1 runs it).
+  itKnownDefect('sends waiting after ENOBUFS do not spin the event loop', async () => {
+    const { client, peer, to } = linkPair();
+    const sends = sendAll(SENDS, (seq) => client.sendto(datagram(seq), to));
+    await turn();
+    expect(sends.pending()).toBeGreaterThan(SENDS / 2);
+    expect(await wakeupsWhileIdle(client, 100)).toBeLessThan(5);
+    expect(await readSlowly(peer, SENDS, (data, i) => mismatch(data, i))).toBeUndefined();
+    await sends.all;
   });
 });
