@@ -83,7 +83,7 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 /**
  * Reads `count` datagrams slowly (an event-loop turn every 50) and returns the first
- * discrepancy with `expect(index)`, or undefined when all were as expected.
+ * discrepancy `check` finds (given each datagram and its index), or undefined when there is none.
  */
 async function readSlowly(receiver: Socket, count: number, check: (data: Buffer, index: number) => string | undefined): Promise<string | undefined> {
   for (let i = 0; i < count; i++) {
@@ -352,7 +352,6 @@ const queueTitle = queueSupport.ok
   : `ENOBUFS storms (skipped: ${queueSupport.reason})`;
 
 describeQueue(queueTitle, () => {
-  const SIZE = 1000;
   const SENDS = 300;
   const peerAddress: InetAddress = { family: 'AF_INET', address: '198.18.5.2', port: 0 };
 
