@@ -159,6 +159,15 @@ export class Socket implements AsyncIterable<Datagram> {
   // lowering it is already scheduled.
   #interest = 0;
   #loweringInterest = false;
+  // Held sends that the kernel refused right after reporting the socket writable are retried
+  // on this timer, backing off, instead of waiting for writability: writability says nothing
+  // then, and waiting for it would wake the thread on every loop turn. Linux polls an
+  // unconnected AF_UNIX datagram socket writable while its receiver is full (it checks the
+  // peer's queue only for a connected socket), and ENOBUFS (a full device queue, reported
+  // with IP_RECVERR) leaves the send buffer, and so writability, untouched.
+  #sendRetry: NodeJS.Timeout | undefined;
+  #sendRetryDelay = 0;
+  #referenced = true;
   #connecting: { resolve(): void; reject(error: Error): void; target: EncodedAddress } | undefined;
   readonly #errorListeners = new Set<(report: ErrorReport) => void>();
   // The options errors() turned on, to turn off when the last iteration ends.
@@ -553,7 +562,7 @@ export class Socket implements AsyncIterable<Datagram> {
     if (error !== 0) this.#failHead(error);
     if (events & kWritable) {
       this.#finishConnect();
-      this.#flushSends();
+      this.#flushSends(true);
     }
     if (events & kReadable) {
       this.#drained = false;
@@ -599,7 +608,9 @@ export class Socket implements AsyncIterable<Datagram> {
     resolve();
   }
 
-  #flushSends(): void {
+  /** Sends what waits, in order, until the kernel refuses one for room. `woken`: the watcher or the retry timer said to try. */
+  #flushSends(woken: boolean): void {
+    let progress = false;
     while (this.#sends.length > 0 && this.#handle !== null) {
       const send = this.#sends[0]!;
       if (currentSize(send.buf) !== send.length) {
@@ -610,11 +621,29 @@ export class Socket implements AsyncIterable<Datagram> {
         continue;
       }
       const result = this.#retryAfterReports(() => this.#trySend(this.#fd, send.buf, send.flags, send.target));
-      if (result < 0 && (wouldBlock(-result) || -result === ENOBUFS)) return; // wait for more room
+      if (result < 0 && (wouldBlock(-result) || -result === ENOBUFS)) {
+        // Woken to send and nothing went: retry on the timer (see #sendRetry). Otherwise the
+        // queue filled again, and writability is the signal to wait for.
+        if (woken && !progress) this.#retrySendsLater();
+        else this.#sendRetryDelay = 0;
+        return;
+      }
       this.#sends.shift();
+      progress = true;
       if (result >= 0) send.resolve(result);
       else send.reject(socketError(-result, send.syscall, send.target?.address));
     }
+  }
+
+  #retrySendsLater(): void {
+    if (this.#sendRetry !== undefined) return;
+    this.#sendRetryDelay = Math.min(Math.max(1, this.#sendRetryDelay * 2), 50);
+    this.#sendRetry = setTimeout(() => {
+      this.#sendRetry = undefined;
+      this.#flushSends(true);
+      this.#updateInterest();
+    }, this.#sendRetryDelay);
+    if (!this.#referenced) this.#sendRetry.unref();
   }
 
   #acceptReady(): void {
@@ -675,7 +704,8 @@ export class Socket implements AsyncIterable<Datagram> {
   }
 
   #wantedInterest(): number {
-    return (this.#accepts.length > 0 || this.#batches.length > 0 ? kReadable : 0) | (this.#sends.length > 0 || this.#connecting !== undefined ? kWritable : 0);
+    const sendsWait = this.#sends.length > 0 && this.#sendRetry === undefined;
+    return (this.#accepts.length > 0 || this.#batches.length > 0 ? kReadable : 0) | (sendsWait || this.#connecting !== undefined ? kWritable : 0);
   }
 
   #applyInterest(wanted: number): void {
@@ -815,13 +845,17 @@ export class Socket implements AsyncIterable<Datagram> {
 
   /** Let a pending receive keep the process alive (the default, as `node:dgram`). */
   ref(): this {
+    this.#referenced = true;
     this.#handle?.ref();
+    this.#sendRetry?.ref();
     return this;
   }
 
   /** Let the process exit even while a receive waits. */
   unref(): this {
+    this.#referenced = false;
     this.#handle?.unref();
+    this.#sendRetry?.unref();
     return this;
   }
 
@@ -846,6 +880,8 @@ export class Socket implements AsyncIterable<Datagram> {
       pending.reject(error(pending.kind));
     }
     this.#receives.clear();
+    clearTimeout(this.#sendRetry);
+    this.#sendRetry = undefined;
     for (const send of this.#sends.splice(0)) send.reject(error(send.syscall));
     for (const accept of this.#accepts.splice(0)) {
       accept.cleanup();

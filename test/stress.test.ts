@@ -41,9 +41,6 @@ const COUNT = 20000;
 /** The smallest send buffer the kernel allows (it raises smaller requests to its minimum). */
 const SMALL_SNDBUF = 1;
 
-/** Tests of open defects, each named where it is used: skipped unless BSDSOCK_KNOWN_DEFECTS=1. */
-const itKnownDefect = process.env.BSDSOCK_KNOWN_DEFECTS === '1' ? it : it.skip;
-
 let dir = '';
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsdsock-stress-'));
@@ -285,14 +282,11 @@ describe('send-queue stress on AF_UNIX datagram sockets', () => {
     }
   });
 
-  // KNOWN DEFECT (unconnected AF_UNIX sendto spins), reported to the lead with issue 14: for an
-  // unconnected AF_UNIX datagram socket the kernel cannot say when some receiver has room, so
-  // poll() reports it writable while sendto() answers EAGAIN (Linux: unix_dgram_poll only
-  // checks a connected socket's peer). A Socket whose sendto() waits for writability then
-  // wakes on every turn of the event loop, a busy loop at 100% CPU for as long as the
-  // receiver is slow. The connected cases above sleep. Skipped until the library stops
-  // spinning (BSDSOCK_KNOWN_DEFECTS=1 runs it).
-  itKnownDefect('unconnected sendto() waiting for a slow receiver does not spin the event loop', async () => {
+  // For an unconnected AF_UNIX datagram socket the kernel cannot say when some receiver has
+  // room: poll() reports it writable while sendto() answers EAGAIN (Linux: unix_dgram_poll only
+  // checks a connected socket's peer). The Socket then retries on a backing-off timer instead
+  // of waiting for writability, which would wake it on every loop turn.
+  it('unconnected sendto() waiting for a slow receiver does not spin the event loop', async () => {
     const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
     const address = unixAddress();
     receiver.bind(address);
@@ -408,13 +402,11 @@ describeQueue(queueTitle, () => {
     await expect(peer.recvfrom({ timeout: 0 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
   });
 
-  // KNOWN DEFECT (a send waiting after ENOBUFS spins), reported with issue 14: the socket is
-  // writable (its send buffer has room) while the device queue is full, so a Socket waiting
-  // for writability wakes on every turn of the event loop and retries sendto, which the
-  // kernel refuses again (measured: 189 datagrams held, drained in 0.38 s with 45,221
-  // wake-ups and as many refused sendto calls at 8 Mbit/s), until the queue drains. Nothing is lost. Skipped until the
-  // library is fixed (BSDSOCK_KNOWN_DEFECTS=1 runs it).
-  itKnownDefect('sends waiting after ENOBUFS do not spin the event loop', async () => {
+  // The socket is writable (its send buffer has room) while the device queue is full: a Socket
+  // waiting for writability would wake on every loop turn and retry sendto, which the kernel
+  // refuses again (measured before the fix: 189 datagrams held, drained in 0.38 s with 45,221
+  // wake-ups at 8 Mbit/s). It retries on a backing-off timer instead.
+  it('sends waiting after ENOBUFS do not spin the event loop', async () => {
     const { client, peer, to } = linkPair();
     const sends = sendAll(SENDS, (seq) => client.sendto(datagram(seq), to));
     await turn();
