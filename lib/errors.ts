@@ -115,6 +115,8 @@ export class InvalidArgumentError extends SocketError { declare readonly code: '
 export class TimedOutError extends SocketError { declare readonly code: 'ETIMEDOUT'; }
 /** `EPIPE`: writing to a stream whose peer has gone. */
 export class BrokenPipeError extends SocketError { declare readonly code: 'EPIPE'; }
+/** `EMFILE` / `ENFILE`: no descriptor free, in this process (`ulimit -n`) or in the whole system. */
+export class TooManyOpenFilesError extends SocketError { declare readonly code: 'EMFILE' | 'ENFILE'; }
 
 /** The class each errno name maps to. */
 export interface SocketErrorByCode {
@@ -137,6 +139,8 @@ export interface SocketErrorByCode {
   EINVAL: InvalidArgumentError;
   ETIMEDOUT: TimedOutError;
   EPIPE: BrokenPipeError;
+  EMFILE: TooManyOpenFilesError;
+  ENFILE: TooManyOpenFilesError;
 }
 
 /**
@@ -167,6 +171,8 @@ const classByCode: { [C in keyof SocketErrorByCode]: SocketErrorClass } = {
   EINVAL: InvalidArgumentError,
   ETIMEDOUT: TimedOutError,
   EPIPE: BrokenPipeError,
+  EMFILE: TooManyOpenFilesError,
+  ENFILE: TooManyOpenFilesError,
 };
 
 // Keyed by this platform's errno numbers, so aliases (EAGAIN == EWOULDBLOCK on Linux and

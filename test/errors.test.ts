@@ -130,6 +130,8 @@ describe('SocketError', () => {
     ['EINVAL', 'InvalidArgumentError'],
     ['ETIMEDOUT', 'TimedOutError'],
     ['EPIPE', 'BrokenPipeError'],
+    ['EMFILE', 'TooManyOpenFilesError'],
+    ['ENFILE', 'TooManyOpenFilesError'],
   ])('%s (this platform\'s number) becomes %s', (code, className) => {
     const number = (errno as Record<string, number>)[code]!;
     const err = socketError(number, 'sendto', { family: 'AF_INET', address: '127.0.0.1', port: 9 });

@@ -25,7 +25,7 @@ interface Failure {
 }
 
 /** The typed error every refused call must throw (there is no subclass for EMFILE: SocketError). */
-const emfile = (syscall: string): Failure => ({ name: 'SocketError', isSocketError: true, code: 'EMFILE', errno: EMFILE, syscall });
+const emfile = (syscall: string): Failure => ({ name: 'TooManyOpenFilesError', isSocketError: true, code: 'EMFILE', errno: EMFILE, syscall });
 
 /**
  * Runs `body` (the inside of an async function) in a child with `OPEN_FILES` descriptors at
