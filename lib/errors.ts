@@ -88,6 +88,8 @@ export class InvalidArgumentError extends SocketError { declare readonly code: '
 export class TimedOutError extends SocketError { declare readonly code: 'ETIMEDOUT'; }
 /** `EPIPE`: writing to a stream whose peer has gone. */
 export class BrokenPipeError extends SocketError { declare readonly code: 'EPIPE'; }
+/** `ENODEV` / `ENXIO`: no network interface of that name or index. */
+export class NoSuchDeviceError extends SocketError { declare readonly code: 'ENODEV' | 'ENXIO'; }
 
 /** The class each errno name maps to. */
 export interface SocketErrorByCode {
@@ -110,6 +112,8 @@ export interface SocketErrorByCode {
   EINVAL: InvalidArgumentError;
   ETIMEDOUT: TimedOutError;
   EPIPE: BrokenPipeError;
+  ENODEV: NoSuchDeviceError;
+  ENXIO: NoSuchDeviceError;
 }
 
 /**
@@ -140,6 +144,8 @@ const classByCode: { [C in keyof SocketErrorByCode]: SocketErrorClass } = {
   EINVAL: InvalidArgumentError,
   ETIMEDOUT: TimedOutError,
   EPIPE: BrokenPipeError,
+  ENODEV: NoSuchDeviceError,
+  ENXIO: NoSuchDeviceError,
 };
 
 // Keyed by this platform's errno numbers, so aliases (EAGAIN == EWOULDBLOCK on Linux and

@@ -27,6 +27,7 @@ import { ArgumentTypeError, socketError } from './errors';
 import * as flat from './flat';
 import type { RecvfromResult } from './flat';
 import { errorEntry, type ErrorQueueMessage, type NativeErrorEntry } from './msg';
+import type { Linger, StructOptionValue } from './options';
 import { batchOf, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { claim, release } from './ownership';
@@ -269,13 +270,13 @@ export class Socket implements AsyncIterable<Datagram> {
   }
 
   /** `setsockopt(2)`, as {@link flat.setsockopt}. */
-  setsockopt(level: number, name: number, value: number | boolean | ArrayBufferView): void {
+  setsockopt(level: number, name: number, value: number | boolean | ArrayBufferView | StructOptionValue): void {
     flat.setsockopt(this.#open('setsockopt'), level, name, value);
   }
 
   /** `getsockopt(2)`, as {@link flat.getsockopt}. */
-  getsockopt(level: number, name: number, buf?: ArrayBufferView): number {
-    return flat.getsockopt(this.#open('getsockopt'), level, name, buf);
+  getsockopt<T extends number | Linger | string = number>(level: number, name: number, buf?: ArrayBufferView): T {
+    return flat.getsockopt(this.#open('getsockopt'), level, name, buf) as T;
   }
 
   /** `shutdown(2)`. */
