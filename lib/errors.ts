@@ -195,3 +195,31 @@ export class ArgumentRangeError extends RangeError {
     this.code = code;
   }
 }
+
+/**
+ * A failed name lookup (`getaddrinfo`, `getnameinfo`): `code` is the `EAI_*` name
+ * (`'EAI_NONAME'`, `'EAI_AGAIN'`, ...), `eai` the platform's number for it. For `EAI_SYSTEM`
+ * the underlying errno is in `errno`, its name in the message.
+ */
+export class AddressInfoError extends Error {
+  /** The `EAI_*` name. */
+  readonly code: string;
+  /** The platform's `EAI_*` number (negative on Linux, positive on macOS). */
+  readonly eai: number;
+  /** For `EAI_SYSTEM`, the errno of the failure; otherwise 0. */
+  readonly errno: number;
+  /** `'getaddrinfo'` or `'getnameinfo'`. */
+  readonly syscall: string;
+  /** The name or address that was looked up. */
+  readonly hostname: string;
+
+  constructor(code: string, eai: number, errno: number, syscall: string, hostname: string) {
+    super(`${syscall} ${code}${errno !== 0 ? ` (${errnoName(errno)})` : ''} ${hostname}`);
+    this.name = 'AddressInfoError';
+    this.code = code;
+    this.eai = eai;
+    this.errno = errno;
+    this.syscall = syscall;
+    this.hostname = hostname;
+  }
+}

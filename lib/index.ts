@@ -70,3 +70,12 @@ export const buildInfo: Readonly<{ buildSystem: 'node-gyp' | 'cmake-js'; napiVer
   Object.freeze({ ...binding.buildInfo });
 export { if_indextoname, if_nameindex, if_nametoindex, type InterfaceEntry } from './interfaces';
 export type { GroupMembership, Linger, SourceMembership, StructOptionValue } from './options';
+export {
+  getaddrinfo,
+  getaddrinfoAsync,
+  getnameinfo,
+  getnameinfoAsync,
+  type AddrinfoEntry,
+  type AddrinfoHints,
+  type NameinfoResult,
+} from './names';
