@@ -79,3 +79,4 @@ export {
   type AddrinfoHints,
   type NameinfoResult,
 } from './names';
+export type { InterfaceSpec } from './multicast';
