@@ -2,11 +2,12 @@
 // server, between two real hosts: network namespaces made here, joined by a veth pair.
 //
 //   host a  198.18.7.1/24 (+ .3), fd00:7::1/64 --veth-- 198.18.7.2/24, fd00:7::2/64  host b
+//   host b  198.18.8.1/24 --veth-- 198.18.8.2/24  host c  (b forwards: traceroute's router)
 //
 // Every datagram goes to an address inside these namespaces (their multicast groups, their
 // link's broadcast address, their own 127.0.0.1). Skipped, saying why, where namespaces cannot
 // be made: the condition is canMakeNamespaces().
-import { TwoHosts, canMakeNamespaces, type Out } from './helpers/netns';
+import { TwoHosts, canMakeNamespaces, type Host, type Out } from './helpers/netns';
 
 const netns = canMakeNamespaces();
 const describeNetns = netns.ok ? describe : describe.skip;
@@ -15,6 +16,7 @@ const title = netns.ok ? 'multicast, broadcast, ICMP between two hosts' : `multi
 const hosts = new TwoHosts('f', 7);
 const { a, b: bHost } = hosts;
 const PORT = 40007;
+let c: Host;
 
 /** A receiver in host b: `setup` joins; it then reports the first datagram (or the error). */
 function receiver(setup: string, family: 'AF_INET' | 'AF_INET6' = 'AF_INET'): string {
@@ -46,6 +48,7 @@ describeNetns(title, () => {
     hosts.setUp();
     hosts.addAddress(a, '198.18.7.3/24');
     hosts.etcFile(a, 'resolv.conf', 'nameserver 127.0.0.1\noptions timeout:5 attempts:1\n');
+    c = hosts.addHostBehind(bHost, a, 8);
   });
   afterAll(() => hosts.tearDown());
 
@@ -201,5 +204,24 @@ describeNetns(title, () => {
       out.entries = (await lookup).map((e) => e.address);
       dns.close();`);
     expect(out).toEqual({ settledBeforeQuery: false, entries: [{ family: 'AF_INET', address: '198.18.7.77', port: 0 }] });
+  });
+
+  describe('the examples, run there', () => {
+    it('examples/ping.js with a ping socket (a, whose ping_group_range allows it) and with a raw socket (b, where it does not)', async () => {
+      hosts.sysctl(a, 'net.ipv4.ping_group_range', '0 2147483647');
+      const viaPing = await hosts.exec(a, ['examples/ping.js', bHost.ipv4, '2', '0']);
+      expect(viaPing).toMatch(/with a ping socket/);
+      expect(viaPing).toMatch(new RegExp(`^16 bytes from ${bHost.ipv4.replace(/\./g, '\\.')}: icmp_seq=2 time=[\\d.]+ ms$`, 'm'));
+      expect(viaPing).toMatch(/^2 packets transmitted, 2 received$/m);
+      const viaRaw = await hosts.exec(bHost, ['examples/ping.js', a.ipv4, '2', '0']);
+      expect(viaRaw).toMatch(/with a raw socket/);
+      expect(viaRaw).toMatch(/^2 packets transmitted, 2 received$/m);
+    });
+
+    it('examples/traceroute.js from a to c: b reports time exceeded, c port unreachable', async () => {
+      const out = await hosts.exec(a, ['examples/traceroute.js', c.ipv4, '5']);
+      const hops = out.trim().split('\n').slice(1).map((line) => line.replace(/[\d.]+ ms/, 'T ms'));
+      expect(hops).toEqual([` 1  ${bHost.ipv4}  T ms`, ` 2  ${c.ipv4}  T ms  (ECONNREFUSED)`]);
+    });
   });
 });

@@ -64,6 +64,8 @@ export class TwoHosts {
   readonly b: Host;
   readonly #prefix: string;
   readonly #files: string[] = [];
+  #createdEtcNetns = false;
+  readonly #extra: string[] = [];
 
   constructor(prefix: string, subnet: number) {
     const tag = `${process.pid % 100000}`;
@@ -87,10 +89,32 @@ export class TwoHosts {
     }
   }
 
+  /**
+   * A third host on a link of its own behind `router` (b, say), which forwards: 198.18.<subnet>.1
+   * on the router's side, .2 on the new host's; `from` (a) gets a route through the router.
+   */
+  addHostBehind(router: Host, from: Host, subnet: number): Host {
+    const tag = `${process.pid % 100000}`;
+    const far: Host = { ns: `bsdsock-${this.#prefix}c-${tag}`, dev: `bs${this.#prefix}${tag}c`, ipv4: `198.18.${subnet}.2`, ipv6: `fd00:${subnet}::2` };
+    const routerDev = `bs${this.#prefix}${tag}r`;
+    must('netns', 'add', far.ns);
+    this.#extra.push(far.ns);
+    must('link', 'add', routerDev, 'netns', router.ns, 'type', 'veth', 'peer', 'name', far.dev, 'netns', far.ns);
+    must('-n', router.ns, 'addr', 'add', `198.18.${subnet}.1/24`, 'dev', routerDev);
+    must('-n', far.ns, 'addr', 'add', `${far.ipv4}/24`, 'dev', far.dev);
+    for (const [ns, dev] of [[router.ns, routerDev], [far.ns, far.dev], [far.ns, 'lo']] as const) must('-n', ns, 'link', 'set', dev, 'up');
+    must('-n', far.ns, 'route', 'add', 'default', 'via', `198.18.${subnet}.1`);
+    must('-n', from.ns, 'route', 'add', `198.18.${subnet}.0/24`, 'via', router.ipv4);
+    this.sysctl(router, 'net.ipv4.ip_forward', '1');
+    return far;
+  }
+
   tearDown(): void {
+    for (const ns of this.#extra) ip('netns', 'del', ns);
     ip('netns', 'del', this.a.ns);
     ip('netns', 'del', this.b.ns);
     for (const file of this.#files) fs.rmSync(file, { recursive: true, force: true });
+    if (this.#createdEtcNetns && fs.readdirSync('/etc/netns').length === 0) fs.rmdirSync('/etc/netns');
   }
 
   /** Adds an address to a host's veth (a second source on the same host). */
@@ -110,6 +134,10 @@ export class TwoHosts {
    */
   etcFile(host: Host, name: string, text: string): void {
     const dir = path.join('/etc/netns', host.ns);
+    if (!fs.existsSync('/etc/netns')) {
+      fs.mkdirSync('/etc/netns');
+      this.#createdEtcNetns = true;
+    }
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);
     this.#files.push(dir);
@@ -173,7 +201,7 @@ export class TwoHosts {
   }
 
   #removeLeftovers(): void {
-    const pattern = new RegExp(`^(bsdsock-${this.#prefix}[ab]-(\\d+))\\b`);
+    const pattern = new RegExp(`^(bsdsock-${this.#prefix}[abc]-(\\d+))\\b`);
     for (const line of ip('netns', 'list').output.split('\n')) {
       const m = pattern.exec(line);
       if (m && (Number(m[2]) === process.pid % 100000 || !alive(Number(m[2])))) {
