@@ -165,3 +165,37 @@ describe('the promise forms', () => {
     expect(results.map((r) => (r[0]!.address as { port: number }).port)).toEqual(Array.from({ length: 64 }, (_, i) => i));
   });
 });
+
+describe('the promise forms in worker threads', () => {
+  // Each worker's lookups settle on its own loop; a worker terminated with lookups still on the
+  // thread pool crashes nothing (their results are dropped with the worker).
+  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const b = require('bsdsock');
+    const lookups = Array.from({ length: 200 }, (_, i) => b.getaddrinfoAsync('127.0.0.1', i, { socktype: b.SOCK_DGRAM, flags: b.AI_NUMERICHOST }));
+    if (workerData.wait) Promise.all(lookups).then((all) => parentPort.postMessage(all.map((r) => r[0].address.port).join(',')));
+    else parentPort.postMessage('started');
+  `;
+
+  it('lookups in two workers at once each resolve in their own worker', async () => {
+    const run = (): Promise<unknown> =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(code, { eval: true, workerData: { wait: true } });
+        worker.once('message', (m) => void worker.terminate().then(() => resolve(m)));
+        worker.once('error', reject);
+      });
+    const expected = Array.from({ length: 200 }, (_, i) => i).join(',');
+    expect(await Promise.all([run(), run()])).toEqual([expected, expected]);
+  });
+
+  it('terminating a worker while its lookups are on the thread pool crashes nothing', async () => {
+    const worker = new Worker(code, { eval: true, workerData: { wait: false } });
+    await new Promise((resolve) => worker.once('message', resolve));
+    expect(await worker.terminate()).toBe(1);
+    // The thread pool is still usable by this thread afterwards.
+    await expect(getaddrinfoAsync('127.0.0.1', 1, { socktype: SOCK_DGRAM, flags: AI_NUMERICHOST })).resolves.toEqual([
+      expect.objectContaining({ address: { family: 'AF_INET', address: '127.0.0.1', port: 1 } }),
+    ]);
+  });
+});
