@@ -113,11 +113,15 @@ function getNames(): Names {
   option.set(constants.IPPROTO_IP, namespace('IP_', ['IP_PMTUDISC_DONT', 'IP_PMTUDISC_WANT', 'IP_PMTUDISC_DO']));
   option.set(constants.IPPROTO_IPV6, namespace('IPV6_'));
   option.set(constants.IPPROTO_TCP, namespace('TCP_'));
+  // The protocol-independent multicast options (RFC 3678) live at both IP levels.
+  for (const [value, name] of namespace('MCAST_')) {
+    for (const level of [constants.IPPROTO_IP, constants.IPPROTO_IPV6]) if (!option.get(level)!.has(value)) option.get(level)!.set(value, name);
+  }
   names = {
     family: namespace('AF_', ['AF_LOCAL']), // AF_LOCAL is another name for AF_UNIX
     type: namespace('SOCK_', ['SOCK_NONBLOCK', 'SOCK_CLOEXEC']),
     typeFlags: ofNames(['SOCK_NONBLOCK', 'SOCK_CLOEXEC']), // Linux: or-ed into the type
-    protocol: ofNames(['IPPROTO_UDP', 'IPPROTO_TCP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6', 'IPPROTO_IPV6', 'IPPROTO_IP']),
+    protocol: ofNames(['IPPROTO_UDP', 'IPPROTO_TCP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6', 'IPPROTO_RAW', 'IPPROTO_IPV6', 'IPPROTO_IP']),
     // SOL_SOCKET first: on Linux it is 1, as IPPROTO_ICMP is, and a level of 1 means SOL_SOCKET.
     level: ofNames(['SOL_SOCKET', 'IPPROTO_IP', 'IPPROTO_IPV6', 'IPPROTO_TCP', 'IPPROTO_UDP']),
     option,
