@@ -185,6 +185,93 @@ describeNetns(title, () => {
     expect(out).toEqual({ version: 4, sequence: 3, payload: 'ping', from: bHost.ipv4 });
   });
 
+  // The Internet checksum, for the programs below (as examples/ping.js has it).
+  const CHECKSUM = `
+    const checksum = (buf) => {
+      let sum = 0;
+      for (let i = 0; i + 1 < buf.length; i += 2) sum += buf.readUInt16BE(i);
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      return ~sum & 0xffff;
+    };
+    const echo = (id, seq, text) => {
+      const icmp = Buffer.alloc(8 + text.length);
+      icmp[0] = b.ICMP_ECHO;
+      icmp.writeUInt16BE(id, 4);
+      icmp.writeUInt16BE(seq, 6);
+      icmp.write(text, 8);
+      icmp.writeUInt16BE(checksum(icmp), 2);
+      return icmp;
+    };
+    const ipv4 = (payload) => {
+      // version 4, 5 words; Linux fills in the total length and the header checksum.
+      const header = Buffer.alloc(20);
+      header[0] = 0x45;
+      header[8] = 64;                 // TTL
+      header[9] = b.IPPROTO_ICMP;
+      Buffer.from('${a.ipv4}'.split('.').map(Number)).copy(header, 12);
+      Buffer.from('${bHost.ipv4}'.split('.').map(Number)).copy(header, 16);
+      return Buffer.concat([header, payload]);
+    };
+    const replyTo = (fd, id) => {
+      const packet = Buffer.alloc(256);
+      for (;;) {
+        const { bytes } = b.recvfrom(fd, packet);
+        const ihl = (packet[0] & 0x0f) * 4;
+        if (packet[ihl] === b.ICMP_ECHOREPLY && packet.readUInt16BE(ihl + 4) === id) {
+          return { sequence: packet.readUInt16BE(ihl + 6), payload: packet.toString('utf8', ihl + 8, bytes) };
+        }
+      }
+    };`;
+
+  it('IPPROTO_RAW (IP_HDRINCL implied) sends a whole IPv4 packet written by hand; the reply arrives on an ICMP raw socket', async () => {
+    const out = await hosts.run(a, `${CHECKSUM}
+      const listener = b.socket(b.AF_INET, b.SOCK_RAW, b.IPPROTO_ICMP);
+      b.setsockopt(listener, b.SOL_SOCKET, b.SO_RCVTIMEO, 5000);
+      const fd = b.socket(b.AF_INET, b.SOCK_RAW, b.IPPROTO_RAW);
+      out.hdrincl = b.getsockopt(fd, b.IPPROTO_IP, b.IP_HDRINCL);
+      out.sent = b.sendto(fd, ipv4(echo(0xcafe, 11, 'whole packet')), 0, { family: 'AF_INET', address: '${bHost.ipv4}', port: 0 });
+      out.reply = replyTo(listener, 0xcafe);
+      b.close(fd);
+      b.close(listener);`);
+    expect(out).toEqual({ hdrincl: 1, sent: 20 + 8 + 12, reply: { sequence: 11, payload: 'whole packet' } });
+  });
+
+  it('IP_HDRINCL on an ICMP raw socket: the header is ours, the reply comes back to the same socket', async () => {
+    const out = await hosts.run(a, `${CHECKSUM}
+      const fd = b.socket(b.AF_INET, b.SOCK_RAW, b.IPPROTO_ICMP);
+      b.setsockopt(fd, b.SOL_SOCKET, b.SO_RCVTIMEO, 5000);
+      out.before = b.getsockopt(fd, b.IPPROTO_IP, b.IP_HDRINCL);
+      b.setsockopt(fd, b.IPPROTO_IP, b.IP_HDRINCL, true);
+      out.after = b.getsockopt(fd, b.IPPROTO_IP, b.IP_HDRINCL);
+      b.sendto(fd, ipv4(echo(0xface, 12, 'own header')), 0, { family: 'AF_INET', address: '${bHost.ipv4}', port: 0 });
+      out.reply = replyTo(fd, 0xface);
+      b.close(fd);`);
+    expect(out).toEqual({ before: 0, after: 1, reply: { sequence: 12, payload: 'own header' } });
+  });
+
+  it('ICMPv6 raw socket: an echo request (the kernel computes the ICMPv6 checksum) is answered, without an IPv6 header', async () => {
+    const out = await hosts.run(a, `
+      const fd = b.socket(b.AF_INET6, b.SOCK_RAW, b.IPPROTO_ICMPV6);
+      b.setsockopt(fd, b.SOL_SOCKET, b.SO_RCVTIMEO, 5000);
+      const request = Buffer.alloc(8 + 6);
+      request[0] = b.ICMP6_ECHO_REQUEST;
+      request.writeUInt16BE(0xbead, 4);
+      request.writeUInt16BE(13, 6);
+      request.write('six!!!', 8);
+      b.sendto(fd, request, 0, { family: 'AF_INET6', address: '${bHost.ipv6}', port: 0 });
+      const reply = Buffer.alloc(256);
+      for (;;) {
+        const { bytes, from } = b.recvfrom(fd, reply);
+        if (reply[0] !== b.ICMP6_ECHO_REPLY || reply.readUInt16BE(4) !== 0xbead) continue; // (neighbour discovery too)
+        out.sequence = reply.readUInt16BE(6);
+        out.payload = reply.toString('utf8', 8, bytes);
+        out.from = from.address;
+        break;
+      }
+      b.close(fd);`);
+    expect(out).toEqual({ sequence: 13, payload: 'six!!!', from: bHost.ipv6 });
+  });
+
   it('getaddrinfoAsync leaves the event loop running: the same thread answers the DNS query its lookup sends', async () => {
     // a's resolv.conf names 127.0.0.1 in a's namespace; the program serves DNS there itself. A
     // lookup that blocked the thread could never see its own answer (it would time out).
