@@ -14,11 +14,13 @@
  * | `IP_MULTICAST_IF` | an IPv4 address, an interface name or an index (Linux); reads back as the address |
  * | `IPV6_MULTICAST_IF` | an interface name or an index; reads back as the index |
  * | `SO_LINGER` | {@link Linger} |
+ * | `SO_BINDTODEVICE` (Linux) | an interface name (its bytes, as C passes them) |
+ * | `IP_BOUND_IF`, `IPV6_BOUND_IF` (macOS) | an interface name, or its index |
  * @module
  */
 import * as net from 'node:net';
 
-import { IPPROTO_IP, IPPROTO_IPV6, IPV6_MULTICAST_IF, IP_MULTICAST_IF, SOL_SOCKET, SO_LINGER } from './constants';
+import { IPPROTO_IP, IPPROTO_IPV6, IPV6_BOUND_IF, IPV6_MULTICAST_IF, IP_BOUND_IF, IP_MULTICAST_IF, SOL_SOCKET, SO_BINDTODEVICE, SO_LINGER } from './constants';
 import { ArgumentRangeError } from './errors';
 import { if_nametoindex } from './interfaces';
 import { binding } from './native';
@@ -94,7 +96,7 @@ function numericAddress(value: unknown, name: string): string {
  * @internal
  */
 export function isStructValue(level: number, name: number, value: unknown): boolean {
-  if (typeof value === 'string') return isIpv6MulticastIf(level, name) || binding.isStructOption(level, name);
+  if (typeof value === 'string') return takesIndexByName(level, name) || isBindToDevice(level, name) || binding.isStructOption(level, name);
   if (typeof value === 'number') return isMulticastIf(level, name);
   if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) return binding.isStructOption(level, name);
   return false;
@@ -105,8 +107,13 @@ export function isStructReadable(level: number, name: number): boolean {
   return isLinger(level, name) || isMulticastIf(level, name);
 }
 
-function isIpv6MulticastIf(level: number, name: number): boolean {
-  return level === IPPROTO_IPV6 && name === IPV6_MULTICAST_IF;
+/** Options whose value is an interface index as a C int, which a name may stand for. */
+function takesIndexByName(level: number, name: number): boolean {
+  return (level === IPPROTO_IPV6 && (name === IPV6_MULTICAST_IF || name === IPV6_BOUND_IF)) || (level === IPPROTO_IP && name === IP_BOUND_IF);
+}
+
+function isBindToDevice(level: number, name: number): boolean {
+  return level === SOL_SOCKET && name === SO_BINDTODEVICE;
 }
 
 function isMulticastIf(level: number, name: number): boolean {
@@ -123,9 +130,14 @@ function isLinger(level: number, name: number): boolean {
  * @internal
  */
 export function setStructOption(fd: number, level: number, name: number, value: StructOptionValue): number {
-  if (isIpv6MulticastIf(level, name)) {
+  if (typeof value === 'string' && takesIndexByName(level, name)) {
     // An int (the index) to the kernel: only the name needs resolving.
-    return binding.setsockopt(fd, level, name, if_nametoindex(value as string));
+    return binding.setsockopt(fd, level, name, if_nametoindex(value));
+  }
+  if (typeof value === 'string' && isBindToDevice(level, name)) {
+    // The name's bytes, as C passes them ('' unbinds); the kernel says whether it exists.
+    if (value.includes('\0')) throw new ArgumentRangeError('ERR_INVALID_ARG_VALUE', 'An interface name must not contain null bytes');
+    return binding.setsockopt(fd, level, name, Buffer.from(value));
   }
   if (isMulticastIf(level, name)) {
     if (typeof value === 'object') throw invalidType('value', 'an interface address, name or index', value);

@@ -199,6 +199,26 @@ describe('IP_MULTICAST_IF and SO_LINGER read back as values', () => {
   });
 });
 
+describe('interfaces by name for the binding options', () => {
+  itOnLinux('SO_BINDTODEVICE takes an interface name (its bytes); an unknown one is the kernel\'s ENODEV; \'\' unbinds', () => {
+    const fd = udpSocket();
+    setsockopt(fd, SOL_SOCKET, constants.SO_BINDTODEVICE!, LO);
+    const name = Buffer.alloc(constants.IF_NAMESIZE);
+    const length = getsockopt(fd, SOL_SOCKET, constants.SO_BINDTODEVICE!, name);
+    expect(name.toString('latin1', 0, length).replace(/\0+$/, '')).toBe(LO);
+    expect(outcome(() => setsockopt(fd, SOL_SOCKET, constants.SO_BINDTODEVICE!, 'nosuch0'))).toBe('NoSuchDeviceError ENODEV');
+    expect(outcome(() => setsockopt(fd, SOL_SOCKET, constants.SO_BINDTODEVICE!, 'l\0o'))).toBe('ArgumentRangeError ERR_INVALID_ARG_VALUE');
+    setsockopt(fd, SOL_SOCKET, constants.SO_BINDTODEVICE!, '');
+    expect(getsockopt(fd, SOL_SOCKET, constants.SO_BINDTODEVICE!, name)).toBe(0);
+  });
+
+  itOnMacos('IP_BOUND_IF takes an interface name and reads back its index', () => {
+    const fd = udpSocket();
+    setsockopt(fd, IPPROTO_IP, constants.IP_BOUND_IF!, LO);
+    expect(getsockopt(fd, IPPROTO_IP, constants.IP_BOUND_IF!)).toBe(if_nametoindex(LO));
+  });
+});
+
 describe('bad struct values are typed errors, before any syscall', () => {
   it.each<[string, number, number, unknown, string]>([
     ['no multiaddr', IPPROTO_IP, IP_ADD_MEMBERSHIP, {}, 'ArgumentTypeError ERR_INVALID_ARG_TYPE'],
