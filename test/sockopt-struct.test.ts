@@ -112,6 +112,13 @@ describe('IPv4 memberships as objects', () => {
     expect(outcome(() => setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, membership))).toBe('AddressNotAvailableError EADDRNOTAVAIL');
   });
 
+  it('raw bytes still pass unchanged: a hand-packed ip_mreq joins the group the object form names', () => {
+    const { fd } = receiver();
+    const mreq = Buffer.from([239, 255, 10, 9, 127, 0, 0, 1]); // imr_multiaddr, imr_interface (network order)
+    setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, mreq);
+    expect(outcome(() => setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, { multiaddr: '239.255.10.9', interface: '127.0.0.1' }))).toBe('AddressInUseError EADDRINUSE');
+  });
+
   itOnLinux('IP_ADD_MEMBERSHIP by index (ip_mreqn) joins the same group as by name', () => {
     const { fd } = receiver();
     setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, { multiaddr: '239.255.10.2', interface: if_nametoindex(LO) });
