@@ -1,7 +1,7 @@
 // Multicast, broadcast, ping and raw ICMP, and a name lookup served by the test's own DNS
 // server, between two real hosts: network namespaces made here, joined by a veth pair.
 //
-//   host a  198.18.7.1/24 (+ .3), fd00:7::1/64 --veth-- 198.18.7.2/24, fd00:7::2/64  host b
+//   host a  198.18.7.1/24 (+ .3), fd00:7::1/64 (+ ::3) --veth-- 198.18.7.2/24, fd00:7::2/64  host b
 //   host b  198.18.8.1/24 --veth-- 198.18.8.2/24  host c  (b forwards: traceroute's router)
 //
 // Every datagram goes to an address inside these namespaces (their multicast groups, their
@@ -44,11 +44,12 @@ async function exchange(receive: string, send: string, family: 'AF_INET' | 'AF_I
 }
 
 describeNetns(title, () => {
-  beforeAll(() => {
-    hosts.setUp();
+  beforeAll(async () => {
+    await hosts.setUp();
     hosts.addAddress(a, '198.18.7.3/24');
+    hosts.addAddress(a, 'fd00:7::3/64', 'nodad');
     hosts.etcFile(a, 'resolv.conf', 'nameserver 127.0.0.1\noptions timeout:5 attempts:1\n');
-    c = hosts.addHostBehind(bHost, a, 8);
+    c = await hosts.addHostBehind(bHost, a, 8);
   });
   afterAll(() => hosts.tearDown());
 
@@ -94,6 +95,21 @@ describeNetns(title, () => {
     expect(received.text).toBe('v6 group');
     expect(received.from).toMatch(/^fe80:/);
     expect(received.scoped).toBe(true);
+  });
+
+  it('IPv6 source-specific multicast (MCAST_JOIN_SOURCE_GROUP underneath): only the named source is delivered', async () => {
+    const { received } = await exchange(
+      `s.addSourceSpecificMembership('${a.ipv6}', 'ff3e::7:7', '${bHost.dev}');`,
+      `for (const [source, text] of [['fd00:7::3', 'other source'], ['${a.ipv6}', 'named source']]) {
+         const s = new b.Socket(b.AF_INET6, b.SOCK_DGRAM);
+         s.bind({ family: 'AF_INET6', address: source, port: 0 });
+         s.setMulticastInterface('${a.dev}');
+         await s.sendto(Buffer.from(text), { family: 'AF_INET6', address: 'ff3e::7:7', port: ${PORT} });
+         s.close();
+       }`,
+      'AF_INET6',
+    );
+    expect(received).toMatchObject({ text: 'named source', from: a.ipv6 });
   });
 
   it('setMulticastLoopback(false): a member on the sending host hears only the looping sender', async () => {

@@ -6,6 +6,8 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { waitFor } from './processes';
+
 const root = path.join(__dirname, '..', '..');
 
 export function ip(...args: string[]): { ok: boolean; output: string } {
@@ -74,7 +76,8 @@ export class TwoHosts {
     this.b = { ns: `bsdsock-${prefix}b-${tag}`, dev: `bs${prefix}${tag}b`, ipv4: `198.18.${subnet}.2`, ipv6: `fd00:${subnet}::2` };
   }
 
-  setUp(): void {
+  /** Makes the hosts; resolves once both have a usable IPv6 link-local address. */
+  async setUp(): Promise<void> {
     this.#removeLeftovers();
     const { a, b } = this;
     must('netns', 'add', a.ns);
@@ -87,13 +90,19 @@ export class TwoHosts {
       must('-n', host.ns, 'link', 'set', host.dev, 'up');
       must('-n', host.ns, 'link', 'set', 'lo', 'up');
     }
+    // The kernel gives a link its fe80:: address only once the carrier is up on both ends,
+    // a moment after 'link set up': link-scope IPv6 multicast leaves from that address.
+    for (const host of [a, b]) {
+      await waitFor(() => /inet6 fe80::\S+ scope link(?!.*tentative)/.test(ip('-n', host.ns, '-6', 'addr', 'show', 'dev', host.dev).output), `the link-local address of ${host.dev}`);
+    }
   }
 
   /**
    * A third host on a link of its own behind `router` (b, say), which forwards: 198.18.<subnet>.1
    * on the router's side, .2 on the new host's; `from` (a) gets a route through the router.
+   * Resolves once the new link has its carrier.
    */
-  addHostBehind(router: Host, from: Host, subnet: number): Host {
+  async addHostBehind(router: Host, from: Host, subnet: number): Promise<Host> {
     const tag = `${process.pid % 100000}`;
     const far: Host = { ns: `bsdsock-${this.#prefix}c-${tag}`, dev: `bs${this.#prefix}${tag}c`, ipv4: `198.18.${subnet}.2`, ipv6: `fd00:${subnet}::2` };
     const routerDev = `bs${this.#prefix}${tag}r`;
@@ -106,6 +115,9 @@ export class TwoHosts {
     must('-n', far.ns, 'route', 'add', 'default', 'via', `198.18.${subnet}.1`);
     must('-n', from.ns, 'route', 'add', `198.18.${subnet}.0/24`, 'via', router.ipv4);
     this.sysctl(router, 'net.ipv4.ip_forward', '1');
+    for (const [ns, dev] of [[router.ns, routerDev], [far.ns, far.dev]] as const) {
+      await waitFor(() => /\bLOWER_UP\b/.test(ip('-n', ns, 'link', 'show', 'dev', dev).output), `the carrier of ${dev}`);
+    }
     return far;
   }
 
@@ -118,8 +130,8 @@ export class TwoHosts {
   }
 
   /** Adds an address to a host's veth (a second source on the same host). */
-  addAddress(host: Host, cidr: string): void {
-    must('-n', host.ns, 'addr', 'add', cidr, 'dev', host.dev);
+  addAddress(host: Host, cidr: string, ...flags: string[]): void {
+    must('-n', host.ns, 'addr', 'add', cidr, 'dev', host.dev, ...flags);
   }
 
   /** Sets a sysctl inside a host's namespace (per-namespace ones only). */
