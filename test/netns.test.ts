@@ -10,101 +10,27 @@
 // them the veth pair) are removed after the tests.
 //
 // Skipped, saying why, where network namespaces cannot be made (not Linux, no `ip`, or no
-// CAP_SYS_ADMIN): the condition is `canMakeNamespaces()` below.
-import { execFile, spawnSync } from 'node:child_process';
-import * as path from 'node:path';
+// CAP_SYS_ADMIN): the condition is `canMakeNamespaces()` of test/helpers/netns.ts, which makes
+// the hosts (and is shared with family-netns.test.ts).
+import { TwoHosts, canMakeNamespaces, type Out } from './helpers/netns';
 
-const root = path.join(__dirname, '..');
-const tag = `${process.pid % 100000}`;
-const CLIENT_NS = `bsdsock-c-${tag}`;
-const HOST_NS = `bsdsock-h-${tag}`;
-const CLIENT_IF = `bsv${tag}c`;
-const HOST_IF = `bsv${tag}h`;
-const CLIENT = '198.18.0.1';
-const HOST = '198.18.0.2';
+const MTU = 1400;
+const hosts = new TwoHosts('n', 0, { mtu: MTU });
+const CLIENT = hosts.a.ipv4; // 198.18.0.1
+const HOST = hosts.b.ipv4; // 198.18.0.2
 const ABSENT = '198.18.0.99';
 const UNROUTED = '198.19.0.1';
-const MTU = 1400;
-
-function ip(...args: string[]): { ok: boolean; output: string } {
-  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10000 });
-  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim() };
-}
-
-/** Whether this process may make network namespaces, and if not, why. */
-function canMakeNamespaces(): { ok: true } | { ok: false; reason: string } {
-  if (process.platform !== 'linux') return { ok: false, reason: 'network namespaces are Linux only' };
-  const probe = `bsdsock-probe-${tag}`;
-  const made = ip('netns', 'add', probe);
-  if (!made.ok) return { ok: false, reason: `'ip netns add' is not permitted here: ${made.output || 'no ip command'}` };
-  ip('netns', 'del', probe);
-  return { ok: true };
-}
 
 const netns = canMakeNamespaces();
 const describeNetns = netns.ok ? describe : describe.skip;
 const title = netns.ok ? 'real hosts in network namespaces' : `real hosts in network namespaces (skipped: ${netns.reason})`;
 
-function must(...args: string[]): void {
-  const r = ip(...args);
-  if (!r.ok) throw new Error(`ip ${args.join(' ')}: ${r.output}`);
-}
-
-/** Namespaces of earlier runs whose process is gone (a run that was killed cannot clean up). */
-function removeLeftovers(): void {
-  for (const line of ip('netns', 'list').output.split('\n')) {
-    const m = /^(bsdsock-[ch]-(\d+))\b/.exec(line);
-    if (m && (m[2] === tag || !alive(Number(m[2])))) ip('netns', 'del', m[1]!);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function setUp(): void {
-  must('netns', 'add', CLIENT_NS);
-  must('netns', 'add', HOST_NS);
-  must('link', 'add', CLIENT_IF, 'netns', CLIENT_NS, 'type', 'veth', 'peer', 'name', HOST_IF, 'netns', HOST_NS);
-  for (const [ns, dev, address] of [[CLIENT_NS, CLIENT_IF, CLIENT], [HOST_NS, HOST_IF, HOST]] as const) {
-    must('-n', ns, 'addr', 'add', `${address}/24`, 'dev', dev);
-    must('-n', ns, 'link', 'set', dev, 'mtu', String(MTU), 'up');
-    must('-n', ns, 'link', 'set', 'lo', 'up');
-  }
-}
-
-function tearDown(): void {
-  // Deleting a namespace deletes the veth end in it, and with it the pair.
-  ip('netns', 'del', CLIENT_NS);
-  ip('netns', 'del', HOST_NS);
-}
-
 /**
- * Runs `body` (the inside of an async function, with `b` the package and `out` the object to
- * fill) in node inside the client namespace, and resolves to `out`.
+ * Runs `body` (the inside of an async function, with `b` the package, `out` the object to
+ * fill and `HOST` the host's port 9) in node inside the client namespace, and resolves to `out`.
  */
-function inClient(body: string, timeout = 30000): Promise<Record<string, unknown>> {
-  const script = `
-    const b = require('bsdsock');
-    const HOST = { family: 'AF_INET', address: '${HOST}', port: 9 };
-    const kind = (e) => e.constructor.name + ' ' + e.code;
-    const out = {};
-    (async () => { ${body} })().then(
-      () => console.log(JSON.stringify(out)),
-      (e) => { console.log(JSON.stringify({ crashed: String((e && e.stack) || e) })); process.exitCode = 1; },
-    );`;
-  return new Promise((resolve, reject) => {
-    execFile('ip', ['netns', 'exec', CLIENT_NS, process.execPath, '-e', script], { cwd: root, encoding: 'utf8', timeout }, (error, stdout, stderr) => {
-      const last = stdout.trim().split('\n').pop() ?? '';
-      if (error || !last.startsWith('{')) reject(new Error(`client failed (${error?.message}): ${stdout}${stderr}`));
-      else resolve(JSON.parse(last) as Record<string, unknown>);
-    });
-  });
+function inClient(body: string): Promise<Out> {
+  return hosts.run(hosts.a, `const HOST = { family: 'AF_INET', address: '${HOST}', port: 9 };\n${body}`, 30000);
 }
 
 /** What each case runs in the client namespace (see inClient). */
@@ -186,10 +112,9 @@ const CASES: Record<string, string> = {
 describeNetns(title, () => {
   // The cases run at once, each in its own client process, started when the hosts are up: the
   // slowest (the ARP timeout, about 3 s) sets the time of the whole file.
-  const runs: Record<string, Promise<Record<string, unknown>>> = {};
-  beforeAll(() => {
-    removeLeftovers();
-    setUp();
+  const runs: Record<string, Promise<Out>> = {};
+  beforeAll(async () => {
+    await hosts.setUp();
     for (const [name, body] of Object.entries(CASES)) {
       runs[name] = inClient(body);
       runs[name].catch(() => undefined); // awaited by its test
@@ -197,7 +122,7 @@ describeNetns(title, () => {
   });
   afterAll(async () => {
     await Promise.allSettled(Object.values(runs));
-    tearDown();
+    hosts.tearDown();
   });
 
   it('the link is up: the client reaches the host, which has no listener on the port', async () => {

@@ -69,7 +69,11 @@ export class TwoHosts {
   #createdEtcNetns = false;
   readonly #extra: string[] = [];
 
-  constructor(prefix: string, subnet: number) {
+  readonly #mtu: number | undefined;
+
+  /** `options.mtu`: the veth pair's MTU (the kernel's default otherwise). */
+  constructor(prefix: string, subnet: number, options: { mtu?: number } = {}) {
+    this.#mtu = options.mtu;
     const tag = `${process.pid % 100000}`;
     this.#prefix = prefix;
     this.a = { ns: `bsdsock-${prefix}a-${tag}`, dev: `bs${prefix}${tag}a`, ipv4: `198.18.${subnet}.1`, ipv6: `fd00:${subnet}::1` };
@@ -87,7 +91,7 @@ export class TwoHosts {
       this.sysctl(host, `net.ipv6.conf.${host.dev}.accept_dad`, '0');
       must('-n', host.ns, 'addr', 'add', `${host.ipv4}/24`, 'brd', '+', 'dev', host.dev);
       must('-n', host.ns, 'addr', 'add', `${host.ipv6}/64`, 'dev', host.dev, 'nodad');
-      must('-n', host.ns, 'link', 'set', host.dev, 'up');
+      must('-n', host.ns, 'link', 'set', host.dev, ...(this.#mtu === undefined ? [] : ['mtu', String(this.#mtu)]), 'up');
       must('-n', host.ns, 'link', 'set', 'lo', 'up');
     }
     // The kernel gives a link its fe80:: address only once the carrier is up on both ends,
