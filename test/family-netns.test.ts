@@ -148,7 +148,7 @@ describeNetns(title, () => {
     expect(received).toMatchObject({ text: 'to everyone', from: a.ipv4 });
   });
 
-  it('ping socket: refused while net.ipv4.ping_group_range excludes us, then an echo request is answered', async () => {
+  it('ping socket: refused while net.ipv4.ping_group_range excludes us, then an echo request is answered (IPv4 and IPv6)', async () => {
     const before = await hosts.run(a, `
       try { b.close(b.socket(b.AF_INET, b.SOCK_DGRAM, b.IPPROTO_ICMP)); out.socket = 'made'; } catch (e) { out.socket = kind(e); }`);
     // The range is per namespace: a new one starts at "1 0" (nobody).
@@ -170,6 +170,23 @@ describeNetns(title, () => {
       out.from = from.address;
       b.close(fd);`);
     expect(out).toEqual({ type: 'echo reply', sequence: 7, payload: 'hello', from: bHost.ipv4 });
+    // The same range allows ICMPv6 ping sockets.
+    const v6 = await hosts.run(a, `
+      const fd = b.socket(b.AF_INET6, b.SOCK_DGRAM, b.IPPROTO_ICMPV6);
+      b.setsockopt(fd, b.SOL_SOCKET, b.SO_RCVTIMEO, 5000);
+      const request = Buffer.alloc(8 + 2);
+      request[0] = b.ICMP6_ECHO_REQUEST;
+      request.writeUInt16BE(8, 6);
+      request.write('v6', 8);
+      b.sendto(fd, request, 0, { family: 'AF_INET6', address: '${bHost.ipv6}', port: 0 });
+      const reply = Buffer.alloc(64);
+      const { bytes, from } = b.recvfrom(fd, reply);
+      out.type = reply[0] === b.ICMP6_ECHO_REPLY ? 'echo reply' : reply[0];
+      out.sequence = reply.readUInt16BE(6);
+      out.payload = reply.toString('utf8', 8, bytes);
+      out.from = from.address;
+      b.close(fd);`);
+    expect(v6).toEqual({ type: 'echo reply', sequence: 8, payload: 'v6', from: bHost.ipv6 });
   });
 
   it('raw ICMP socket: an echo request built by hand (checksum and all) is answered; the reply comes with its IP header', async () => {
