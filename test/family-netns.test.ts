@@ -305,7 +305,7 @@ describeNetns(title, () => {
     expect(out).toEqual({ sequence: 13, payload: 'six!!!', from: bHost.ipv6 });
   });
 
-  it('getaddrinfoAsync leaves the event loop running: the same thread answers the DNS query its lookup sends', async () => {
+  it('getaddrinfoAsync and getnameinfoAsync leave the event loop running: the same thread answers the DNS queries they send', async () => {
     // a's resolv.conf names 127.0.0.1 in a's namespace; the program serves DNS there itself. A
     // lookup that blocked the thread could never see its own answer (it would time out).
     const out = await hosts.run(a, `
@@ -322,8 +322,25 @@ describeNetns(title, () => {
       const header = Buffer.from([query[0], query[1], 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
       await dns.sendto(Buffer.concat([header, question, answer]), from);
       out.entries = (await lookup).map((e) => e.address);
+      // The reverse lookup too: getnameinfoAsync's PTR query, answered 'served.test'.
+      settled = false;
+      const reverse = b.getnameinfoAsync({ family: 'AF_INET', address: '198.18.7.77', port: 53 }, b.NI_NAMEREQD | b.NI_NUMERICSERV);
+      reverse.then(() => (settled = true), () => (settled = true));
+      const { data: ptrQuery, from: asker } = await dns.recvfrom({ timeout: 5000 });
+      out.reverseSettledBeforeQuery = settled;
+      const ptrQuestion = ptrQuery.subarray(12);
+      const name = Buffer.from([6, ...Buffer.from('served'), 4, ...Buffer.from('test'), 0]);
+      const ptr = Buffer.concat([Buffer.from([0xc0, 0x0c, 0, 12, 0, 1, 0, 0, 0, 60, 0, name.length]), name]);
+      const ptrHeader = Buffer.from([ptrQuery[0], ptrQuery[1], 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
+      await dns.sendto(Buffer.concat([ptrHeader, ptrQuestion, ptr]), asker);
+      out.reverse = await reverse;
       dns.close();`);
-    expect(out).toEqual({ settledBeforeQuery: false, entries: [{ family: 'AF_INET', address: '198.18.7.77', port: 0 }] });
+    expect(out).toEqual({
+      settledBeforeQuery: false,
+      entries: [{ family: 'AF_INET', address: '198.18.7.77', port: 0 }],
+      reverseSettledBeforeQuery: false,
+      reverse: { host: 'served.test', service: '53' },
+    });
   });
 
   describe('the examples, run there', () => {
