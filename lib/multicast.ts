@@ -38,8 +38,8 @@ import {
 } from './constants';
 import { ArgumentRangeError } from './errors';
 import { getsockname, setsockopt } from './flat';
-import { interfaceRef } from './options';
-import { checkBoolean, checkInt32, invalidType } from './validate';
+import { interfaceRef, numericAddress } from './options';
+import { checkBoolean, checkInt32 } from './validate';
 
 /** A network interface: an IPv4 address of it, its name, or its index. */
 export type InterfaceSpec = string | number;
@@ -49,10 +49,7 @@ function isIpv6Socket(fd: number): boolean {
 }
 
 function groupFamily(group: unknown, name: string): 4 | 6 {
-  if (typeof group !== 'string') throw invalidType(name, 'of type string', group);
-  const family = net.isIP(group);
-  if (family === 0) throw new ArgumentRangeError('ERR_INVALID_IP_ADDRESS', `The "${name}" argument must be a numeric IP address. Received '${group}'`);
-  return family as 4 | 6;
+  return net.isIP(numericAddress(group, name)) as 4 | 6;
 }
 
 /** dgram names an IPv6 interface as `'::%eth0'`: the zone is the interface. */

@@ -81,7 +81,8 @@ export function interfaceRef(value: unknown, name: string): InterfaceRef {
   return { address: '', index: if_nametoindex(value) };
 }
 
-function numericAddress(value: unknown, name: string): string {
+/** A numeric IPv4 or IPv6 address (names are for getaddrinfo), or a typed error. @internal */
+export function numericAddress(value: unknown, name: string): string {
   if (typeof value !== 'string') throw invalidType(name, 'of type string', value);
   if (net.isIP(value) === 0) {
     throw new ArgumentRangeError('ERR_INVALID_IP_ADDRESS', `The "${name}" argument must be a numeric IP address. Received '${value}'`);
