@@ -117,6 +117,8 @@ export class TimedOutError extends SocketError { declare readonly code: 'ETIMEDO
 export class BrokenPipeError extends SocketError { declare readonly code: 'EPIPE'; }
 /** `EMFILE` / `ENFILE`: no descriptor free, in this process (`ulimit -n`) or in the whole system. */
 export class TooManyOpenFilesError extends SocketError { declare readonly code: 'EMFILE' | 'ENFILE'; }
+/** `ENODEV` / `ENXIO`: no network interface of that name or index. */
+export class NoSuchDeviceError extends SocketError { declare readonly code: 'ENODEV' | 'ENXIO'; }
 
 /** The class each errno name maps to. */
 export interface SocketErrorByCode {
@@ -141,6 +143,8 @@ export interface SocketErrorByCode {
   EPIPE: BrokenPipeError;
   EMFILE: TooManyOpenFilesError;
   ENFILE: TooManyOpenFilesError;
+  ENODEV: NoSuchDeviceError;
+  ENXIO: NoSuchDeviceError;
 }
 
 /**
@@ -173,6 +177,8 @@ const classByCode: { [C in keyof SocketErrorByCode]: SocketErrorClass } = {
   EPIPE: BrokenPipeError,
   EMFILE: TooManyOpenFilesError,
   ENFILE: TooManyOpenFilesError,
+  ENODEV: NoSuchDeviceError,
+  ENXIO: NoSuchDeviceError,
 };
 
 // Keyed by this platform's errno numbers, so aliases (EAGAIN == EWOULDBLOCK on Linux and
@@ -249,5 +255,33 @@ export class AbortError extends Error {
   constructor(operation: string, cause: unknown) {
     super(`${operation}: the operation was aborted`, { cause });
     this.name = 'AbortError';
+  }
+}
+
+/**
+ * A failed name lookup (`getaddrinfo`, `getnameinfo`): `code` is the `EAI_*` name
+ * (`'EAI_NONAME'`, `'EAI_AGAIN'`, ...), `eai` the platform's number for it. For `EAI_SYSTEM`
+ * the underlying errno is in `errno`, its name in the message.
+ */
+export class AddressInfoError extends Error {
+  /** The `EAI_*` name. */
+  readonly code: string;
+  /** The platform's `EAI_*` number (negative on Linux, positive on macOS). */
+  readonly eai: number;
+  /** For `EAI_SYSTEM`, the errno of the failure; otherwise 0. */
+  readonly errno: number;
+  /** `'getaddrinfo'` or `'getnameinfo'`. */
+  readonly syscall: string;
+  /** The name or address that was looked up. */
+  readonly hostname: string;
+
+  constructor(code: string, eai: number, errno: number, syscall: string, hostname: string) {
+    super(`${syscall} ${code}${errno !== 0 ? ` (${errnoName(errno)})` : ''} ${hostname}`);
+    this.name = 'AddressInfoError';
+    this.code = code;
+    this.eai = eai;
+    this.errno = errno;
+    this.syscall = syscall;
+    this.hostname = hostname;
   }
 }

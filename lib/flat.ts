@@ -18,6 +18,7 @@ import {
   type SocketAddress,
 } from './address';
 import { F_GETFD, F_GETFL, F_SETFD, F_SETFL, MSG_TRUNC, O_NONBLOCK, SOL_SOCKET, SO_RCVTIMEO, SO_SNDTIMEO } from './constants';
+import { getStructOption, isStructReadable, isStructValue, setStructOption, type Linger, type StructOptionValue } from './options';
 import { check, checkValue } from './result';
 import { binding } from './native';
 import { refuseOwned } from './ownership';
@@ -233,9 +234,12 @@ function isTimevalOption(level: number, name: number): boolean {
  * `setsockopt(2)`. `value` is:
  * - a number or boolean for the integer options (passed as a C `int`);
  * - for `SO_RCVTIMEO` / `SO_SNDTIMEO`, milliseconds (converted to a `struct timeval`; 0 = never);
- * - a Buffer (or any TypedArray/DataView) to pass the raw option bytes unchanged.
+ * - a Buffer (or any TypedArray/DataView) to pass the raw option bytes unchanged;
+ * - for the options whose value is a C structure (multicast memberships, `IP_MULTICAST_IF`,
+ *   `IPV6_MULTICAST_IF` by name, `SO_LINGER`), a plain object or an interface: see the table
+ *   in {@link GroupMembership}'s module.
  */
-export function setsockopt(fd: number, level: number, name: number, value: number | boolean | ArrayBufferView): void {
+export function setsockopt(fd: number, level: number, name: number, value: number | boolean | ArrayBufferView | StructOptionValue): void {
   checkFd(fd);
   checkInt32(level, 'level');
   checkInt32(name, 'name');
@@ -243,6 +247,8 @@ export function setsockopt(fd: number, level: number, name: number, value: numbe
   if (ArrayBuffer.isView(value)) {
     checkBuffer(value, 'value');
     result = binding.setsockopt(fd, level, name, value);
+  } else if (isStructValue(level, name, value)) {
+    result = setStructOption(fd, level, name, value as StructOptionValue);
   } else if (isTimevalOption(level, name)) {
     checkInteger(value, 'value', 0, Number.MAX_SAFE_INTEGER);
     result = binding.setsockoptTimeval(fd, level, name, value);
@@ -258,9 +264,13 @@ export function setsockopt(fd: number, level: number, name: number, value: numbe
 
 /**
  * `getsockopt(2)`. Without `buf`: the option as an integer (milliseconds for `SO_RCVTIMEO` /
- * `SO_SNDTIMEO`). With `buf`: the raw option bytes are written into it and their count returned.
+ * `SO_SNDTIMEO`), except `SO_LINGER` ({@link Linger}) and `IP_MULTICAST_IF` (the interface's
+ * address): name their type, `getsockopt<Linger>(fd, SOL_SOCKET, SO_LINGER)`. With `buf`: the
+ * raw option bytes are written into it and their count returned.
  */
-export function getsockopt(fd: number, level: number, name: number, buf?: ArrayBufferView): number {
+export function getsockopt<T extends number | Linger | string = number>(fd: number, level: number, name: number): T;
+export function getsockopt(fd: number, level: number, name: number, buf: ArrayBufferView | undefined): number;
+export function getsockopt(fd: number, level: number, name: number, buf?: ArrayBufferView): number | Linger | string {
   checkFd(fd);
   checkInt32(level, 'level');
   checkInt32(name, 'name');
@@ -269,6 +279,11 @@ export function getsockopt(fd: number, level: number, name: number, buf?: ArrayB
     const length = binding.getsockoptRaw(fd, level, name, buf, 0, size);
     if (trace.enabled) trace.getsockoptRaw(fd, level, name, buf, length);
     return check(length, 'getsockopt');
+  }
+  if (isStructReadable(level, name)) {
+    const value = getStructOption(fd, level, name);
+    if (trace.enabled) trace.getsockoptStruct(fd, level, name, value);
+    return typeof value === 'number' ? check(value, 'getsockopt') : value;
   }
   if (isTimevalOption(level, name)) {
     const ms = binding.getsockoptTimeval(fd, level, name);

@@ -65,3 +65,15 @@ import { binding } from './native';
 /** Which build of the addon is loaded: its build system, Node-API version and portable mode. */
 export const buildInfo: Readonly<{ buildSystem: 'node-gyp' | 'cmake-js'; napiVersion: number; portable: boolean }> =
   Object.freeze({ ...binding.buildInfo });
+export { if_indextoname, if_nameindex, if_nametoindex, type InterfaceEntry } from './interfaces';
+export type { GroupMembership, Linger, SourceMembership, StructOptionValue } from './options';
+export {
+  getaddrinfo,
+  getaddrinfoAsync,
+  getnameinfo,
+  getnameinfoAsync,
+  type AddrinfoEntry,
+  type AddrinfoHints,
+  type NameinfoResult,
+} from './names';
+export type { InterfaceSpec } from './multicast';

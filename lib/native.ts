@@ -106,7 +106,33 @@ export interface NativeBinding {
   setsockoptTimeval(fd: number, level: number, name: number, milliseconds: number): number;
   getsockoptTimeval(fd: number, level: number, name: number): number;
   fcntl(fd: number, cmd: number, arg: number): number;
+
+  /** Struct-valued options (native/option_struct.h): strings '' and index 0 when absent. */
+  isStructOption(level: number, name: number): boolean;
+  setsockoptStruct(
+    fd: number, level: number, name: number, group: string, source: string,
+    interfaceAddress: string, interfaceIndex: number, onoff: number, linger: number,
+  ): number;
+  getsockoptStruct(fd: number, level: number, name: number): { onoff: number; linger: number } | string | number;
+  ifNametoindex(name: string): number;
+  ifIndextoname(index: number): string | number;
+  ifNameindex(): Array<{ index: number; name: string }> | number;
+  /** Entries as [family, socktype, protocol, address, canonname]; a failure as { eai, errno }. */
+  getaddrinfo(node: string | null, service: string | null, family: number, socktype: number, protocol: number, flags: number): NativeAddrinfo;
+  getaddrinfoAsync(node: string | null, service: string | null, family: number, socktype: number, protocol: number, flags: number): Promise<NativeAddrinfo>;
+  getnameinfo(address: Uint8Array, flags: number): NativeNameinfo;
+  getnameinfoAsync(address: Uint8Array, flags: number): Promise<NativeNameinfo>;
 }
+
+/** A lookup's failure: the EAI_* code, and errno for EAI_SYSTEM. */
+export interface NativeLookupFailure {
+  eai: number;
+  errno: number;
+}
+/** What native getaddrinfo returns. */
+export type NativeAddrinfo = Array<[number, number, number, SocketAddress, string | undefined]> | NativeLookupFailure;
+/** What native getnameinfo returns: [host, service]. */
+export type NativeNameinfo = [string, string] | NativeLookupFailure;
 
 function load(): NativeBinding {
   const override = process.env.BSDSOCK_ADDON;

@@ -27,6 +27,9 @@ import { AbortError, ArgumentTypeError, SocketClosedError, UnsupportedError, soc
 import * as flat from './flat';
 import type { RecvfromResult } from './flat';
 import { errorEntry, type ErrorQueueMessage, type NativeErrorEntry } from './msg';
+import type { Linger, StructOptionValue } from './options';
+import * as multicast from './multicast';
+import type { InterfaceSpec } from './multicast';
 import { batchOf, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { refuseOwned } from './ownership';
@@ -254,13 +257,13 @@ export class Socket implements AsyncIterable<Datagram> {
   }
 
   /** `setsockopt(2)`, as {@link flat.setsockopt}. */
-  setsockopt(level: number, name: number, value: number | boolean | ArrayBufferView): void {
+  setsockopt(level: number, name: number, value: number | boolean | ArrayBufferView | StructOptionValue): void {
     flat.setsockopt(this.#open('setsockopt'), level, name, value);
   }
 
   /** `getsockopt(2)`, as {@link flat.getsockopt}. */
-  getsockopt(level: number, name: number, buf?: ArrayBufferView): number {
-    return flat.getsockopt(this.#open('getsockopt'), level, name, buf);
+  getsockopt<T extends number | Linger | string = number>(level: number, name: number, buf?: ArrayBufferView): T {
+    return flat.getsockopt(this.#open('getsockopt'), level, name, buf) as T;
   }
 
   /** `shutdown(2)`. */
@@ -908,6 +911,55 @@ export class Socket implements AsyncIterable<Datagram> {
   [Symbol.asyncDispose](): Promise<void> {
     this.close();
     return Promise.resolve();
+  }
+
+  // Multicast and broadcast with node:dgram's names and meanings (lib/multicast.ts). An
+  // interface is an IPv4 address, a name or an index (IPv6: a name or an index). Errors are
+  // the typed errors of the setsockopt underneath.
+
+  /** Joins the multicast `group` on `iface` (the kernel's choice when omitted). */
+  addMembership(group: string, iface?: InterfaceSpec): void {
+    multicast.addMembership(this.#open('addMembership'), group, iface);
+  }
+
+  /** Leaves the multicast `group` on `iface`. */
+  dropMembership(group: string, iface?: InterfaceSpec): void {
+    multicast.dropMembership(this.#open('dropMembership'), group, iface);
+  }
+
+  /** Joins `group` for datagrams from `source` only (source-specific multicast). */
+  addSourceSpecificMembership(source: string, group: string, iface?: InterfaceSpec): void {
+    multicast.addSourceSpecificMembership(this.#open('addSourceSpecificMembership'), source, group, iface);
+  }
+
+  /** Leaves a source-specific membership. */
+  dropSourceSpecificMembership(source: string, group: string, iface?: InterfaceSpec): void {
+    multicast.dropSourceSpecificMembership(this.#open('dropSourceSpecificMembership'), source, group, iface);
+  }
+
+  /** The interface outgoing multicast leaves by. */
+  setMulticastInterface(iface: InterfaceSpec): void {
+    multicast.setMulticastInterface(this.#open('setMulticastInterface'), iface);
+  }
+
+  /** The TTL (hop limit) of outgoing multicast; returns it. */
+  setMulticastTTL(ttl: number): number {
+    return multicast.setMulticastTTL(this.#open('setMulticastTTL'), ttl);
+  }
+
+  /** Whether this host's own multicast loops back to its members; returns `flag`. */
+  setMulticastLoopback(flag: boolean): boolean {
+    return multicast.setMulticastLoopback(this.#open('setMulticastLoopback'), flag);
+  }
+
+  /** `SO_BROADCAST`: without it a send to a broadcast address is `EACCES`. */
+  setBroadcast(flag: boolean): void {
+    multicast.setBroadcast(this.#open('setBroadcast'), flag);
+  }
+
+  /** The TTL (hop limit) of outgoing unicast; returns it. */
+  setTTL(ttl: number): number {
+    return multicast.setTTL(this.#open('setTTL'), ttl);
   }
 }
 

@@ -113,11 +113,15 @@ function getNames(): Names {
   option.set(constants.IPPROTO_IP, namespace('IP_', ['IP_PMTUDISC_DONT', 'IP_PMTUDISC_WANT', 'IP_PMTUDISC_DO']));
   option.set(constants.IPPROTO_IPV6, namespace('IPV6_'));
   option.set(constants.IPPROTO_TCP, namespace('TCP_'));
+  // The protocol-independent multicast options (RFC 3678) live at both IP levels.
+  for (const [value, name] of namespace('MCAST_')) {
+    for (const level of [constants.IPPROTO_IP, constants.IPPROTO_IPV6]) if (!option.get(level)!.has(value)) option.get(level)!.set(value, name);
+  }
   names = {
     family: namespace('AF_', ['AF_LOCAL']), // AF_LOCAL is another name for AF_UNIX
     type: namespace('SOCK_', ['SOCK_NONBLOCK', 'SOCK_CLOEXEC']),
     typeFlags: ofNames(['SOCK_NONBLOCK', 'SOCK_CLOEXEC']), // Linux: or-ed into the type
-    protocol: ofNames(['IPPROTO_UDP', 'IPPROTO_TCP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6', 'IPPROTO_IPV6', 'IPPROTO_IP']),
+    protocol: ofNames(['IPPROTO_UDP', 'IPPROTO_TCP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6', 'IPPROTO_RAW', 'IPPROTO_IPV6', 'IPPROTO_IP']),
     // SOL_SOCKET first: on Linux it is 1, as IPPROTO_ICMP is, and a level of 1 means SOL_SOCKET.
     level: ofNames(['SOL_SOCKET', 'IPPROTO_IP', 'IPPROTO_IPV6', 'IPPROTO_TCP', 'IPPROTO_UDP']),
     option,
@@ -363,9 +367,10 @@ export function sockname(syscall: 'getsockname' | 'getpeername', fd: number, res
 }
 
 /** @internal `value` as given to setsockopt (milliseconds for the timeval options). */
-export function setsockopt(fd: number, level: number, name: number, value: number | boolean | ArrayBufferView, result: number): void {
+export function setsockopt(fd: number, level: number, name: number, value: number | boolean | ArrayBufferView | object | string, result: number): void {
   let shown: string;
   if (ArrayBuffer.isView(value)) shown = quoteBytes(value, value.byteLength);
+  else if (typeof value === 'object' || typeof value === 'string') shown = structValue(value);
   else if (typeof value === 'boolean') shown = `[${value ? 1 : 0}]`;
   else if (isTimeval(level, name)) shown = timeval(value);
   else shown = `[${value}]`;
@@ -382,6 +387,20 @@ export function getsockopt(fd: number, level: number, name: number, result: numb
   else if (level === SOL_SOCKET && name === SO_TYPE) shown = `[${named(getNames().type, value)}]`;
   else shown = `[${value}]`;
   emit(`${call}, ${shown})`, '0');
+}
+
+/** @internal A struct-valued option read as an object or string, or -errno. */
+export function getsockoptStruct(fd: number, level: number, name: number, value: object | string | number): void {
+  const call = `getsockopt(${fd}, ${named(getNames().level, level)}, ${optionName(level, name)}`;
+  if (typeof value === 'number') emit(`${call}, …)`, failure(value));
+  else emit(`${call}, ${structValue(value)})`, '0');
+}
+
+// A struct-valued option as strace shows one: {imr_multiaddr=...} becomes the object's fields.
+function structValue(value: object | string): string {
+  if (typeof value === 'string') return `"${value}"`;
+  const fields = Object.entries(value).map(([key, field]) => `${key}=${typeof field === 'string' ? `"${field}"` : String(field)}`);
+  return `{${fields.join(', ')}}`;
 }
 
 /** @internal getsockopt into a caller's buffer: `result` is the option's length, or -errno. */

@@ -6,10 +6,13 @@
 #include "cmsg.h"
 #include "batch.h"
 #include "constants.h"
+#include "interfaces.h"
 #include "msg.h"
+#include "name_lookup.h"
 #include "prepared_batch.h"
 #include "socket_handle.h"
 #include "sockopt.h"
+#include "sockopt_struct.h"
 #include "syscalls.h"
 
 namespace bsdsock {
@@ -77,6 +80,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setsockoptTimeval", Napi::Function::New(env, SetsockoptTimeval, "setsockoptTimeval"));
   exports.Set("getsockoptTimeval", Napi::Function::New(env, GetsockoptTimeval, "getsockoptTimeval"));
   exports.Set("fcntl", Napi::Function::New(env, Fcntl, "fcntl"));
+
+  exports.Set("isStructOption", Napi::Function::New(env, IsStructOptionJs, "isStructOption"));
+  exports.Set("setsockoptStruct", Napi::Function::New(env, SetsockoptStruct, "setsockoptStruct"));
+  exports.Set("getsockoptStruct", Napi::Function::New(env, GetsockoptStruct, "getsockoptStruct"));
+  exports.Set("ifNametoindex", Napi::Function::New(env, IfNametoindex, "ifNametoindex"));
+  exports.Set("ifIndextoname", Napi::Function::New(env, IfIndextoname, "ifIndextoname"));
+  exports.Set("ifNameindex", Napi::Function::New(env, IfNameindex, "ifNameindex"));
+  exports.Set("getaddrinfo", Napi::Function::New(env, Getaddrinfo, "getaddrinfo"));
+  exports.Set("getaddrinfoAsync", Napi::Function::New(env, GetaddrinfoAsync, "getaddrinfoAsync"));
+  exports.Set("getnameinfo", Napi::Function::New(env, Getnameinfo, "getnameinfo"));
+  exports.Set("getnameinfoAsync", Napi::Function::New(env, GetnameinfoAsync, "getnameinfoAsync"));
   return exports;
 }
 

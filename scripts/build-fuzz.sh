@@ -15,4 +15,11 @@ mkdir -p build-fuzz
   -Ifuzz/fake -Inative \
   native/address.cc fuzz/fake_args.cc fuzz/address_fuzzer.cc \
   -o build-fuzz/address_fuzzer
-echo build-fuzz/address_fuzzer
+# The struct-valued socket options (native/option_struct.cc): no Node-API at all, so no stand-in.
+"$cxx" -std=c++17 -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -D_GLIBCXX_ASSERTIONS -Wall -Wextra -Werror \
+  -Inative \
+  native/option_struct.cc fuzz/option_struct_fuzzer.cc \
+  -o build-fuzz/option_struct_fuzzer
+echo build-fuzz/address_fuzzer build-fuzz/option_struct_fuzzer

@@ -39,6 +39,7 @@ import {
   AF_UNIX,
   AF_UNSPEC,
   AbortError,
+  AddressInfoError,
   ArgumentRangeError,
   ArgumentTypeError,
   EncodedAddress,
@@ -124,6 +125,8 @@ function typedError(err: unknown): string | undefined {
     return typeof err.code === 'string' && err.code.startsWith('ERR_') ? `${err.name} ${err.code}` : undefined;
   }
   if (err instanceof SocketClosedError || err instanceof AbortError || err instanceof UnsupportedError) return err.name;
+  // A failed name lookup: an EAI_* code and the platform's number for it.
+  if (err instanceof AddressInfoError) return err.code.startsWith('EAI_') && Number.isInteger(err.eai) ? `AddressInfoError ${err.code}` : undefined;
   // The native layer's own argument checks: a TypeError/RangeError with a Node-style code. The
   // TypeScript layer checks first, so only what it cannot see gets here (the bytes of a forged
   // EncodedAddress); counted apart, as "native".
@@ -345,6 +348,7 @@ function safeAddress(address: unknown): unknown {
 
 // setsockopt options that could send traffic anywhere but here, or bind to a real interface.
 const LINUX = process.platform === 'linux';
+const LOOPBACK_IF = LINUX ? 'lo' : 'lo0';
 const UNSAFE_OPTIONS = LINUX
   ? new Set([
       `${SOL_SOCKET}:25`, // SO_BINDTODEVICE
@@ -358,9 +362,22 @@ const UNSAFE_OPTIONS = LINUX
       `${IPPROTO_IPV6}:76`, // IPV6_UNICAST_IF
     ])
   : new Set<string>();
+// Multicast joins: raw bytes could join a group on a real interface, which reports it on the
+// link (IGMP / MLD). The struct forms are fuzzed with safe groups in the Socket cases.
+const JOIN_OPTIONS = new Set(
+  [
+    [IPPROTO_IP, constants.IP_ADD_MEMBERSHIP],
+    [IPPROTO_IP, constants.IP_ADD_SOURCE_MEMBERSHIP],
+    [IPPROTO_IP, constants.MCAST_JOIN_GROUP],
+    [IPPROTO_IP, constants.MCAST_JOIN_SOURCE_GROUP],
+    [IPPROTO_IPV6, constants.IPV6_JOIN_GROUP],
+    [IPPROTO_IPV6, constants.MCAST_JOIN_GROUP],
+    [IPPROTO_IPV6, constants.MCAST_JOIN_SOURCE_GROUP],
+  ].map(([level, name]) => `${level}:${name}`),
+);
 const UNKNOWN_OPTION = 9999;
 const safeOption = (level: unknown, name: unknown): unknown =>
-  UNSAFE_OPTIONS.has(`${String(level)}:${String(name)}`) ? UNKNOWN_OPTION : name;
+  UNSAFE_OPTIONS.has(`${String(level)}:${String(name)}`) || JOIN_OPTIONS.has(`${String(level)}:${String(name)}`) ? UNKNOWN_OPTION : name;
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries. Values that need the pool (descriptors) or must be fresh (buffers) are
@@ -714,6 +731,14 @@ const A = {
     { weight: 5, arbitrary: fc.array(bufRecipe, { maxLength: 6 }).map((m) => ({ t: 'bufs' as const, m })) },
     { weight: 1, arbitrary: notANumber.map((v) => ({ t: 'v' as const, v })) },
   ),
+  group: fc
+    .oneof(fc.constantFrom<unknown>('224.0.0.1', 'ff01::1:2', '127.0.0.1', '::1', '239.1.2', 'ff01::1%lo', ''), notANumber)
+    .map((v) => ({ t: 'v' as const, v })),
+  source: fc.oneof(fc.constantFrom<unknown>('127.0.0.1', '::1', '224.0.0.1', 'x'), notANumber).map((v) => ({ t: 'v' as const, v })),
+  // Never missing (a missing interface lets the kernel choose a real one): loopback's or nonsense.
+  iface: fc
+    .oneof(fc.constantFrom<unknown>(LOOPBACK_IF, '127.0.0.1', '::1', `::%${LOOPBACK_IF}`, 'nosuch0', -1, 2 ** 32, 0.5), notANumber.filter((v) => v !== undefined && v !== null))
+    .map((v) => ({ t: 'v' as const, v })),
 };
 type Arg = { t: 'fd'; r: FdRecipe } | { t: 'buf'; r: BufRecipe } | { t: 'addr'; r: AddrRecipe } | { t: 'opt'; r: Parameters<typeof makeOptionValue>[0] } | { t: 'v'; v: unknown } | { t: 'msgs'; m: Array<{ buf: BufRecipe; address?: AddrRecipe }> } | { t: 'bufs'; m: BufRecipe[] } | { t: 'sendmsg-options'; o: unknown };
 
@@ -779,7 +804,10 @@ const FLAT: Record<string, fc.Arbitrary<Arg>[]> = {
 /** Exported from the package root but not part of the API, so not fuzzed (none today). */
 const NOT_PUBLIC: string[] = [];
 /** Functions without descriptors: their own property below. */
-const HELPERS = ['sockaddr', 'formatAddress', 'errnoName', 'strerror', 'socketError', 'isSocketError', 'setTrace', 'encodeControl', 'CMSG_LEN', 'CMSG_SPACE', 'prepareBatch'];
+const HELPERS = [
+  'sockaddr', 'formatAddress', 'errnoName', 'strerror', 'socketError', 'isSocketError', 'setTrace', 'encodeControl', 'CMSG_LEN', 'CMSG_SPACE', 'prepareBatch',
+  'if_nametoindex', 'if_indextoname', 'if_nameindex', 'getaddrinfo', 'getaddrinfoAsync', 'getnameinfo', 'getnameinfoAsync',
+];
 
 function isClass(value: unknown): boolean {
   return typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
@@ -856,8 +884,14 @@ function checkResult(fn: string, args: unknown[], value: unknown): void {
       expect(typeof (value as { family: unknown }).family).toBe('string');
       break;
     case 'getsockopt':
-      expect(Number.isInteger(value)).toBe(true);
-      if (args[3] !== undefined) expect(value as number).toBeLessThanOrEqual(size(args[3]));
+      if (args[3] === undefined && args[1] === SOL_SOCKET && args[2] === constants.SO_LINGER) {
+        expect(value).toEqual({ onoff: expect.any(Number), linger: expect.any(Number) });
+      } else if (args[3] === undefined && args[1] === IPPROTO_IP && args[2] === constants.IP_MULTICAST_IF) {
+        expect(net.isIPv4(value as string)).toBe(true);
+      } else {
+        expect(Number.isInteger(value)).toBe(true);
+        if (args[3] !== undefined) expect(value as number).toBeLessThanOrEqual(size(args[3]));
+      }
       break;
   }
 }
@@ -880,7 +914,40 @@ const helperCall = fc.oneof(
   // A batch prepared from arbitrary messages, then sent (to a descriptor that is never open) and
   // through a connected socketpair after its buffers were possibly detached.
   fc.tuple(fc.constant('prepareBatch'), A.msgs, fc.integer({ min: 1_000_000, max: 2 ** 31 - 1 }), fc.boolean()),
+  fc.tuple(fc.constant('if_nametoindex'), fc.oneof(fc.constantFrom('lo', 'nosuch0', '', 'lo\0x', 'x'.repeat(64)), fc.string({ maxLength: 20 }), notANumber)),
+  fc.tuple(fc.constant('if_indextoname'), fc.oneof(fc.integer({ min: 0, max: 100 }), numberish)),
+  fc.tuple(fc.constant('if_nameindex')),
+  // Lookups never ask a DNS server: runHelper adds AI_NUMERICHOST / NI_NUMERICHOST (below).
+  fc.tuple(
+    fc.constantFrom('getaddrinfo', 'getaddrinfoAsync'),
+    fc.oneof(host4, host6, fc.constantFrom<unknown>('localhost', null, undefined, 'local\0host'), notANumber),
+    fc.oneof(fc.constantFrom<unknown>(null, undefined, '53', 'domain', 'nosuchservice', '0x10', ''), numberish),
+    fc.oneof(
+      { weight: 4, arbitrary: fc.record({ family: fc.oneof(fc.constantFrom(AF_INET, AF_INET6, AF_UNSPEC, AF_UNIX), numberish), socktype: fc.oneof(fc.constantFrom(0, SOCK_DGRAM, SOCK_STREAM), numberish), protocol: numberish, flags: fc.oneof(int32, numberish) }, { requiredKeys: [] }) },
+      { weight: 1, arbitrary: notANumber },
+    ),
+  ),
+  fc.tuple(fc.constantFrom('getnameinfo', 'getnameinfoAsync'), fc.oneof(plainAddress, notANumber), fc.oneof(int32, numberish)),
 );
+
+// The promise forms' outcomes, checked at the end of the helpers' property.
+let lookups: Array<Promise<void>> = [];
+const lookupFailures: string[] = [];
+
+/** Arguments of a lookup that can only be answered locally (the hosts file, or numbers). */
+function localLookup(fn: string, args: unknown[]): unknown[] {
+  if (fn.startsWith('getnameinfo')) {
+    return [args[0], typeof args[1] === 'number' && Number.isInteger(args[1]) ? args[1] | api.NI_NUMERICHOST : args[1]];
+  }
+  const [node, service, hints] = args;
+  if (node === 'localhost' || typeof node !== 'string') return args;
+  if (hints === undefined || hints === null) return [node, service, { flags: api.AI_NUMERICHOST }];
+  if (typeof hints !== 'object') return args; // refused before any lookup
+  const { flags } = hints as { flags?: unknown };
+  if (flags === undefined) return [node, service, { ...hints, flags: api.AI_NUMERICHOST }];
+  if (typeof flags === 'number' && Number.isInteger(flags)) return [node, service, { ...hints, flags: flags | api.AI_NUMERICHOST }];
+  return args; // flags that are not an int32 are refused before any lookup
+}
 
 const isRights = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as { kind?: unknown }).kind === 'rights' && Array.isArray((e as { fds?: unknown }).fds);
 
@@ -913,6 +980,18 @@ function runHelper([fn, ...args]: unknown[]): void {
     }
     checkGuards(); // sends only read: nothing was written around any buffer
     mutable = [];
+  } else if (typeof fn === 'string' && /^get(addr|name)info/.test(fn)) {
+    const result = attempt(fn, () => call(...localLookup(fn, args)));
+    if (result.ok && result.value instanceof Promise) {
+      lookups.push(
+        result.value.then(
+          () => undefined,
+          (err: unknown) => {
+            if (!typedError(err)) lookupFailures.push(`${fn}: ${describeError(err)}`);
+          },
+        ),
+      );
+    }
   } else if (fn === 'encodeControl') {
     // Descriptors in 'rights' entries are only encoded here, never sent: any number will do.
     const entries = Array.isArray(args[0]) ? args[0].map((e) => (isRights(e) ? { ...e, fds: [1_000_000] } : makeControl(e))) : args[0];
@@ -979,6 +1058,18 @@ const M: Record<string, fc.Arbitrary<MethodArg>[]> = {
   stats: [],
   close: [],
   [Symbol.asyncIterator as unknown as string]: [],
+  // Multicast and broadcast. The only joinable groups are ones the kernel never reports on a
+  // link (224.0.0.1, interface-local ff01::), and interfaces are loopback's or nonsense, so
+  // nothing reaches a real network whatever the arguments.
+  addMembership: [A.group, A.iface],
+  dropMembership: [A.group, A.iface],
+  addSourceSpecificMembership: [A.source, A.group, A.iface],
+  dropSourceSpecificMembership: [A.source, A.group, A.iface],
+  setMulticastInterface: [A.iface],
+  setMulticastTTL: [A.num],
+  setMulticastLoopback: [A.bool],
+  setBroadcast: [A.bool],
+  setTTL: [A.num],
 };
 type MethodArg = Arg | { t: 'wait'; w: Wait };
 const makeMethodArg = (arg: MethodArg): unknown => (arg.t === 'wait' ? makeWait(arg.w) : makeArg(arg));
@@ -1182,8 +1273,11 @@ describe(`fuzz (${TOTAL} cases; BSDSOCK_FUZZ_RUNS to change)`, () => {
 
   it(
     'address and error helpers: a value or a typed error',
-    () => {
+    async () => {
+      lookups = [];
       fc.assert(fc.property(helperCall, (call) => runHelper(call as unknown[])), params(RUNS.helpers));
+      await Promise.all(lookups);
+      expect(lookupFailures).toEqual([]);
     },
     timeoutFor(RUNS.helpers),
   );

@@ -10,66 +10,27 @@
 // them the veth pair) are removed after the tests.
 //
 // Skipped, saying why, where network namespaces cannot be made (not Linux, no `ip`, or no
-// CAP_SYS_ADMIN): the condition is `canMakeNamespaces()` (helpers/namespaces.ts).
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
+// CAP_SYS_ADMIN): the condition is `canMakeNamespaces()` of test/helpers/netns.ts, which makes
+// the hosts (and is shared with family-netns.test.ts).
+import { TwoHosts, canMakeNamespaces, type Out } from './helpers/netns';
 
-import { canMakeNamespaces, ip, mustIp, removeLeftovers } from './helpers/namespaces';
-
-const root = path.join(__dirname, '..');
-const tag = `${process.pid % 100000}`;
-const CLIENT_NS = `bsdsock-c-${tag}`;
-const HOST_NS = `bsdsock-h-${tag}`;
-const CLIENT_IF = `bsv${tag}c`;
-const HOST_IF = `bsv${tag}h`;
-const CLIENT = '198.18.0.1';
-const HOST = '198.18.0.2';
+const MTU = 1400;
+const hosts = new TwoHosts('n', 0, { mtu: MTU });
+const CLIENT = hosts.a.ipv4; // 198.18.0.1
+const HOST = hosts.b.ipv4; // 198.18.0.2
 const ABSENT = '198.18.0.99';
 const UNROUTED = '198.19.0.1';
-const MTU = 1400;
 
-const netns = canMakeNamespaces(`bsdsock-probe-${tag}`);
+const netns = canMakeNamespaces();
 const describeNetns = netns.ok ? describe : describe.skip;
 const title = netns.ok ? 'real hosts in network namespaces' : `real hosts in network namespaces (skipped: ${netns.reason})`;
 
-function setUp(): void {
-  mustIp('netns', 'add', CLIENT_NS);
-  mustIp('netns', 'add', HOST_NS);
-  mustIp('link', 'add', CLIENT_IF, 'netns', CLIENT_NS, 'type', 'veth', 'peer', 'name', HOST_IF, 'netns', HOST_NS);
-  for (const [ns, dev, address] of [[CLIENT_NS, CLIENT_IF, CLIENT], [HOST_NS, HOST_IF, HOST]] as const) {
-    mustIp('-n', ns, 'addr', 'add', `${address}/24`, 'dev', dev);
-    mustIp('-n', ns, 'link', 'set', dev, 'mtu', String(MTU), 'up');
-    mustIp('-n', ns, 'link', 'set', 'lo', 'up');
-  }
-}
-
-function tearDown(): void {
-  // Deleting a namespace deletes the veth end in it, and with it the pair.
-  ip('netns', 'del', CLIENT_NS);
-  ip('netns', 'del', HOST_NS);
-}
-
 /**
- * Runs `body` (the inside of an async function, with `b` the package and `out` the object to
- * fill) in node inside the client namespace, and resolves to `out`.
+ * Runs `body` (the inside of an async function, with `b` the package, `out` the object to
+ * fill and `HOST` the host's port 9) in node inside the client namespace, and resolves to `out`.
  */
-function inClient(body: string, timeout = 30000): Promise<Record<string, unknown>> {
-  const script = `
-    const b = require('bsdsock');
-    const HOST = { family: 'AF_INET', address: '${HOST}', port: 9 };
-    const kind = (e) => e.constructor.name + ' ' + e.code;
-    const out = {};
-    (async () => { ${body} })().then(
-      () => console.log(JSON.stringify(out)),
-      (e) => { console.log(JSON.stringify({ crashed: String((e && e.stack) || e) })); process.exitCode = 1; },
-    );`;
-  return new Promise((resolve, reject) => {
-    execFile('ip', ['netns', 'exec', CLIENT_NS, process.execPath, '-e', script], { cwd: root, encoding: 'utf8', timeout }, (error, stdout, stderr) => {
-      const last = stdout.trim().split('\n').pop() ?? '';
-      if (error || !last.startsWith('{')) reject(new Error(`client failed (${error?.message}): ${stdout}${stderr}`));
-      else resolve(JSON.parse(last) as Record<string, unknown>);
-    });
-  });
+function inClient(body: string): Promise<Out> {
+  return hosts.run(hosts.a, `const HOST = { family: 'AF_INET', address: '${HOST}', port: 9 };\n${body}`, 30000);
 }
 
 /** What each case runs in the client namespace (see inClient). */
@@ -151,10 +112,9 @@ const CASES: Record<string, string> = {
 describeNetns(title, () => {
   // The cases run at once, each in its own client process, started when the hosts are up: the
   // slowest (the ARP timeout, about 3 s) sets the time of the whole file.
-  const runs: Record<string, Promise<Record<string, unknown>>> = {};
-  beforeAll(() => {
-    removeLeftovers(/^(bsdsock-[ch]-(\d+))\b/, tag);
-    setUp();
+  const runs: Record<string, Promise<Out>> = {};
+  beforeAll(async () => {
+    await hosts.setUp();
     for (const [name, body] of Object.entries(CASES)) {
       runs[name] = inClient(body);
       runs[name].catch(() => undefined); // awaited by its test
@@ -162,7 +122,7 @@ describeNetns(title, () => {
   });
   afterAll(async () => {
     await Promise.allSettled(Object.values(runs));
-    tearDown();
+    hosts.tearDown();
   });
 
   it('the link is up: the client reaches the host, which has no listener on the port', async () => {

@@ -27,6 +27,12 @@ import {
   getpeername,
   getsockname,
   getsockopt,
+  IP_ADD_MEMBERSHIP,
+  IP_MULTICAST_IF,
+  IPPROTO_ICMP,
+  MCAST_LEAVE_GROUP,
+  SOCK_RAW,
+  SO_LINGER,
   recv,
   recvfrom,
   send,
@@ -151,6 +157,32 @@ describe('trace lines for calls that succeed', () => {
       `fcntl(${pair[1]}, F_GETFL) = 0x2 (flags O_RDWR)`,
       `fcntl(${pair[1]}, F_SETFL, O_RDWR|O_NONBLOCK) = 0`,
     ]);
+  });
+
+  it('struct-valued options are shown by their fields, and ICMP sockets by their protocol', () => {
+    const fd = track(socket(AF_INET, SOCK_DGRAM));
+    let raw = -1;
+    const lines = capture(() => {
+      setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, { multiaddr: '239.1.2.3', interface: '127.0.0.1' });
+      setsockopt(fd, IPPROTO_IP, MCAST_LEAVE_GROUP!, { multiaddr: '239.1.2.3', interface: 1 });
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, { onoff: 1, linger: 3 });
+      getsockopt(fd, SOL_SOCKET, SO_LINGER);
+      getsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF);
+      try {
+        raw = track(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
+      } catch {
+        // without CAP_NET_RAW: the line shows EPERM, and the protocol's name all the same
+      }
+    });
+    expect(lines).toEqual([
+      `setsockopt(${fd}, IPPROTO_IP, IP_ADD_MEMBERSHIP, {multiaddr="239.1.2.3", interface="127.0.0.1"}) = 0`,
+      `setsockopt(${fd}, IPPROTO_IP, MCAST_LEAVE_GROUP, {multiaddr="239.1.2.3", interface=1}) = 0`,
+      `setsockopt(${fd}, SOL_SOCKET, SO_LINGER, {onoff=1, linger=3}) = 0`,
+      `getsockopt(${fd}, SOL_SOCKET, SO_LINGER, {onoff=1, linger=3}) = 0`,
+      `getsockopt(${fd}, IPPROTO_IP, IP_MULTICAST_IF, "0.0.0.0") = 0`,
+      expect.any(String),
+    ]);
+    expect(lines[5]).toMatch(raw >= 0 ? `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) = ${raw}` : /^socket\(AF_INET, SOCK_RAW, IPPROTO_ICMP\) = -1 EPERM/);
   });
 
   it('buffers are shown as C strings, escaped as strace does, and cut after 32 bytes', () => {
