@@ -149,7 +149,7 @@ function load(): { binding: NativeBinding; loaded: LoadedAddon } {
     throw new Error(
       `bsdsock: cannot load the native addon ${file}` +
         (prebuilt
-          ? `; build it from the sources instead: 'npm rebuild bsdsock --build-from-source'`
+          ? `; build it from the sources instead: 'npm_config_build_from_source=true npm rebuild bsdsock'`
           : `; build it again with 'npm run build:gyp' (or 'npm run build:cmake')`),
       { cause },
     );

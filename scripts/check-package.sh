@@ -22,6 +22,12 @@ root=$PWD
 started=$(date +%s)
 log() { printf '\n=== [%3ss] %s\n' "$(($(date +%s) - started))" "$*"; }
 fail() { echo "check-package: $*" >&2; exit 1; }
+# A bound on each smoke test, where `timeout` exists (macOS has none by default).
+bounded() {
+  local seconds=$1
+  shift
+  if command -v timeout >/dev/null; then timeout "$seconds" "$@"; else "$@"; fi
+}
 
 work=$(mktemp -d -t bsdsock-check-package.XXXXXX)
 # KEEP=1 keeps the work directory (the install logs) for a look afterwards.
@@ -30,7 +36,7 @@ platform_arch=$(node -p 'process.platform + "-" + process.arch')
 
 # --- the prebuild and the tarball -------------------------------------------------------------
 log "npm run prebuilds (prebuildify: Node-API, libc-tagged) for $platform_arch"
-rm -rf prebuilds
+rm -rf "prebuilds/$platform_arch" # only this platform's: the others may have been copied in for a release
 npm run prebuilds >"$work/prebuilds.log" 2>&1 || { cat "$work/prebuilds.log"; fail "the prebuild failed"; }
 if grep -n "warning:" "$work/prebuilds.log"; then fail "the prebuild printed compiler warnings (above)"; fi
 shopt -s nullglob
@@ -158,8 +164,8 @@ EOF
 run_smoke_tests() {
   local dir=$1
   [ ! -e "$dir/node_modules/bsdsock/build" ] || fail "something was built in $dir/node_modules/bsdsock/build"
-  (cd "$dir" && timeout 60 node smoke.cjs && timeout 60 node smoke.mjs)
-  (cd "$dir" && timeout 120 node "$root/node_modules/typescript/bin/tsc" -p ts/tsconfig.json && timeout 60 node out/smoke.js)
+  (cd "$dir" && bounded 60 node smoke.cjs && bounded 60 node smoke.mjs)
+  (cd "$dir" && bounded 120 node "$root/node_modules/typescript/bin/tsc" -p ts/tsconfig.json && bounded 60 node out/smoke.js)
 }
 
 new_project() {

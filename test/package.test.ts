@@ -156,7 +156,7 @@ describe('choosing the addon to load', () => {
     fs.writeFileSync(broken, 'not a shared object');
     const { error } = loadCopy();
     expect(error).toContain(`cannot load the native addon ${broken}`);
-    expect(error).toContain("'npm rebuild bsdsock --build-from-source'");
+    expect(error).toContain("'npm_config_build_from_source=true npm rebuild bsdsock'");
   });
 });
 
