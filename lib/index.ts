@@ -60,11 +60,19 @@ export {
   type UnspecAddress,
 } from './address';
 
-import { binding } from './native';
+import { binding, loaded } from './native';
 
-/** Which build of the addon is loaded: its build system, Node-API version and portable mode. */
-export const buildInfo: Readonly<{ buildSystem: 'node-gyp' | 'cmake-js'; napiVersion: number; portable: boolean }> =
-  Object.freeze({ ...binding.buildInfo });
+/**
+ * Which build of the addon is loaded: its build system, Node-API version and portable mode,
+ * whether it is a prebuilt binary shipped in the package or was built here, and its file.
+ */
+export const buildInfo: Readonly<{
+  buildSystem: 'node-gyp' | 'cmake-js';
+  napiVersion: number;
+  portable: boolean;
+  prebuilt: boolean;
+  file: string;
+}> = Object.freeze({ ...binding.buildInfo, prebuilt: loaded.prebuilt, file: loaded.file });
 export { if_indextoname, if_nameindex, if_nametoindex, type InterfaceEntry } from './interfaces';
 export type { GroupMembership, Linger, SourceMembership, StructOptionValue } from './options';
 export {

@@ -1,14 +1,21 @@
 /**
  * Loads the compiled addon. Internal: the public API is in flat.ts and its neighbours.
  *
- * `BSDSOCK_ADDON` may name another build of the addon (a sanitizer or portable build) to load
- * instead of `build/Release/bsdsock.node`.
+ * Which file: `BSDSOCK_ADDON` when set (a sanitizer or portable build); otherwise a build made
+ * here from the sources (`build/Release/bsdsock.node`, by node-gyp or cmake-js) before a
+ * prebuilt binary shipped in the package (`prebuilds/<platform>-<arch>/`), so that a source
+ * checkout tests what it builds. node-gyp-build picks the prebuild whose tags (Node-API,
+ * libc) match this process, the same rule its install script uses to decide whether to build.
  * @internal
  * @module
  */
 import * as path from 'node:path';
 
 import type { SocketAddress } from './address-types';
+
+// node-gyp-build ships no type declarations: this is the one function used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
 
 /** Counters of one socket's watcher. */
 export interface SocketHandleStats {
@@ -134,20 +141,58 @@ export type NativeAddrinfo = Array<[number, number, number, SocketAddress, strin
 /** What native getnameinfo returns: [host, service]. */
 export type NativeNameinfo = [string, string] | NativeLookupFailure;
 
-function load(): NativeBinding {
+/** Where the loaded addon came from. */
+export interface LoadedAddon {
+  /** The absolute path of the `.node` file. */
+  readonly file: string;
+  /** Whether it is a binary shipped in the package's `prebuilds/` rather than built here. */
+  readonly prebuilt: boolean;
+}
+
+const packageRoot = path.join(__dirname, '..');
+
+/** The addon file to load, or an error naming the platform, the Node-API version and the remedy. */
+function locate(): string {
   const override = process.env.BSDSOCK_ADDON;
-  const file = override ? path.resolve(override) : path.join(__dirname, '..', 'build', 'Release', 'bsdsock.node');
+  if (override) return path.resolve(override);
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(file) as NativeBinding;
+    return nodeGypBuild.path(packageRoot);
   } catch (cause) {
+    const platform = `${process.platform}-${process.arch}`;
     throw new Error(
-      `bsdsock: cannot load the native addon ${file}; build it with 'npm run build:gyp' ` +
-        `(or 'npm run build:cmake')`,
+      `bsdsock: no build of the native addon for ${platform} (Node ${process.version}, Node-API ` +
+        `${process.versions.napi ?? 'unknown'}; bsdsock needs Node-API 8): no prebuilt binary in ` +
+        `${path.join(packageRoot, 'prebuilds', platform)} matches, and none was built in ` +
+        `${path.join(packageRoot, 'build', 'Release')}. To build it, install a C++ toolchain ` +
+        `(g++ or clang++, make and python3; on macOS the Xcode command line tools) and run ` +
+        `'npm rebuild bsdsock' (in a source checkout: 'npm run build:gyp').`,
       { cause },
     );
   }
 }
 
+function load(): { binding: NativeBinding; loaded: LoadedAddon } {
+  const file = locate();
+  // The layout prebuildify writes and node-gyp-build reads: prebuilds/<platform>-<arch>/<file>.
+  const prebuilt = path.basename(path.dirname(path.dirname(file))) === 'prebuilds';
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return { binding: require(file) as NativeBinding, loaded: { file, prebuilt } };
+  } catch (cause) {
+    throw new Error(
+      `bsdsock: cannot load the native addon ${file}` +
+        (prebuilt
+          ? `; build it from the sources instead: 'npm_config_build_from_source=true npm rebuild bsdsock'`
+          : `; build it again with 'npm run build:gyp' (or 'npm run build:cmake')`),
+      { cause },
+    );
+  }
+}
+
+const addon = load();
+
 /** @internal */
-export const binding: NativeBinding = load();
+export const binding: NativeBinding = addon.binding;
+
+/** Which file was loaded, and whether it is a prebuilt binary. @internal */
+export const loaded: LoadedAddon = addon.loaded;
