@@ -18,6 +18,7 @@
         'native/constants.cc',
         'native/descriptor.cc',
         'native/msg.cc',
+        'native/multiplex.cc',
         'native/prepared_batch.cc',
         'native/socket_handle.cc',
         'native/sockopt.cc',

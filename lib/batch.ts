@@ -125,9 +125,10 @@ export function sendmmsg(fd: number, messages: readonly BatchMessage[] | Prepare
   checkFd(fd);
   checkInt32(flags, 'flags');
   const batch = batchOf(messages);
+  const blocked = trace.enabled && trace.begins('sendmmsg', fd, false, flags);
   const result = sendBatch(fd, batch, flags);
   const { buffers, targets } = encodedOf(batch);
-  if (trace.enabled) trace.sendmmsg(fd, buffers.length, flags, targets?.[0]?.address, result);
+  if (trace.enabled) trace.sendmmsg(fd, buffers.length, flags, targets?.[0]?.address, result, blocked);
   if (result < 0) throw socketError(-result, 'sendmmsg', targets?.[0]?.address);
   return result;
 }
@@ -143,8 +144,9 @@ export function recvmmsg(fd: number, buffers: readonly ArrayBufferView[], flags 
   checkFd(fd);
   const list = checkReceiveBatch(buffers);
   checkInt32(flags, 'flags');
+  const blocked = trace.enabled && trace.begins('recvmmsg', fd, true, flags);
   const results = receiveBatch(fd, list, flags);
-  if (trace.enabled) trace.recvmmsg(fd, list.length, flags, typeof results === 'number' ? results : results.length);
+  if (trace.enabled) trace.recvmmsg(fd, list.length, flags, typeof results === 'number' ? results : results.length, blocked);
   if (typeof results === 'number') throw socketError(-results, 'recvmmsg');
   return results;
 }

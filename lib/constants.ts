@@ -126,6 +126,18 @@ export interface Constants {
   readonly MSG_CMSG_CLOEXEC?: number;
   readonly IOV_MAX?: number;
   readonly MSG_WAITFORONE?: number;
+  readonly POLLIN: number;
+  readonly POLLPRI: number;
+  readonly POLLOUT: number;
+  readonly POLLERR: number;
+  readonly POLLHUP: number;
+  readonly POLLNVAL: number;
+  /** Linux: the peer shut down its writing side (a stream), reported without reading. */
+  readonly POLLRDHUP?: number;
+  /** The size of `select()`'s descriptor sets: descriptors at or above it need `poll()`. */
+  readonly FD_SETSIZE: number;
+  /** Linux: `SO_RCVBUF` beyond `net.core.rmem_max`, for a process with `CAP_NET_ADMIN`. */
+  readonly SO_RCVBUFFORCE?: number;
   /** `sizeof(struct sockaddr_storage)`: room for any address the kernel returns. */
   readonly SOCKADDR_STORAGE_SIZE: number;
   /** `sizeof(sun_path)` in `struct sockaddr_un`. */
@@ -253,3 +265,21 @@ export const ICMP6_TIME_EXCEEDED: number | undefined = constants.ICMP6_TIME_EXCE
 export const MSG_CMSG_CLOEXEC: number | undefined = constants.MSG_CMSG_CLOEXEC;
 export const IOV_MAX: number | undefined = constants.IOV_MAX;
 export const MSG_WAITFORONE: number | undefined = constants.MSG_WAITFORONE;
+/** `poll()` event: data to read (or a datagram, or a connection to accept). */
+export const POLLIN: number = constants.POLLIN;
+/** `poll()` event: urgent data to read. */
+export const POLLPRI: number = constants.POLLPRI;
+/** `poll()` event: writing will not block. */
+export const POLLOUT: number = constants.POLLOUT;
+/** `poll()` result: an error is pending on the descriptor (always reported, never asked for). */
+export const POLLERR: number = constants.POLLERR;
+/** `poll()` result: hung up (always reported, never asked for). */
+export const POLLHUP: number = constants.POLLHUP;
+/** `poll()` result: the descriptor is not open (always reported, never asked for). */
+export const POLLNVAL: number = constants.POLLNVAL;
+/** `poll()` event, Linux only: the stream's peer shut down writing. */
+export const POLLRDHUP: number | undefined = constants.POLLRDHUP;
+/** The size of `select()`'s descriptor sets; a descriptor at or above it needs {@link poll}. */
+export const FD_SETSIZE: number = constants.FD_SETSIZE;
+/** Linux only: set `SO_RCVBUF` past `net.core.rmem_max` (needs `CAP_NET_ADMIN`). */
+export const SO_RCVBUFFORCE: number | undefined = constants.SO_RCVBUFFORCE;

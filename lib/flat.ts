@@ -149,8 +149,9 @@ export function listen(fd: number, backlog: number): void {
 /** `accept(2)`: the new descriptor (blocking and close-on-exec on every platform) and the peer. */
 export function accept(fd: number): AcceptResult {
   checkFd(fd);
+  const blocked = trace.enabled && trace.begins('accept', fd, true);
   const result = binding.accept(fd);
-  if (trace.enabled) trace.accept(fd, result);
+  if (trace.enabled) trace.accept(fd, result, blocked);
   const [client, from] = checkValue(result, 'accept');
   return { fd: client, from };
 }
@@ -172,8 +173,9 @@ export function sendto(fd: number, buf: ArrayBufferView, flags: number, address:
   const target = encoded(address);
   checkFlags(flags);
   const size = checkBuffer(buf, 'buf');
+  const blocked = trace.enabled && trace.begins('sendto', fd, false, flags);
   const result = binding.sendto(fd, buf, flags, target.bytes);
-  if (trace.enabled) trace.sendto(fd, buf, size, flags, target.address, result);
+  if (trace.enabled) trace.sendto(fd, buf, size, flags, target.address, result, blocked);
   return check(result, 'sendto', target.address);
 }
 
@@ -184,8 +186,9 @@ export function send(fd: number, buf: ArrayBufferView, flags: number = 0): numbe
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
+  const blocked = trace.enabled && trace.begins('send', fd, false, flags);
   const result = binding.send(fd, buf, flags);
-  if (trace.enabled) trace.send(fd, buf, size, flags, result);
+  if (trace.enabled) trace.send(fd, buf, size, flags, result, blocked);
   return check(result, 'send');
 }
 
@@ -193,8 +196,9 @@ export function send(fd: number, buf: ArrayBufferView, flags: number = 0): numbe
 export function write(fd: number, buf: ArrayBufferView, count?: number): number {
   checkFd(fd);
   const length = checkCount(count, 'count', checkBuffer(buf, 'buf'));
+  const blocked = trace.enabled && trace.begins('write', fd, false);
   const result = binding.write(fd, buf, 0, length);
-  if (trace.enabled) trace.write(fd, buf, length, result);
+  if (trace.enabled) trace.write(fd, buf, length, result, blocked);
   return check(result, 'write');
 }
 
@@ -206,11 +210,14 @@ export function recvfrom(fd: number, buf: ArrayBufferView, flags: number = 0): R
   // An explicit undefined is a platform's missing constant (MSG_ERRQUEUE on macOS), not 0.
   if (arguments.length > 2 && arguments[2] === undefined) throw invalidType('flags', 'of type number', undefined);
   checkFd(fd);
-  const size = checkBuffer(buf, 'buf');
+  checkBuffer(buf, 'buf');
   checkFlags(flags);
+  const blocked = trace.enabled && trace.begins('recvfrom', fd, true, flags);
   const result = binding.recvfrom(fd, buf, flags, decoder.scratch, resultOut);
   // The decoder caches the last sender: decoding here for the trace and below costs one decode.
-  if (trace.enabled) trace.recvfrom(fd, buf, size, flags, result, result < 0 ? undefined : decoder.decode(resultOut[0]!));
+  if (trace.enabled) {
+    trace.recvfrom(fd, buf, flags, result, result < 0 ? undefined : decoder.decode(resultOut[0]!), resultOut[1]!, blocked);
+  }
   const bytes = check(result, 'recvfrom');
   return {
     bytes,
@@ -226,8 +233,9 @@ export function recv(fd: number, buf: ArrayBufferView, flags: number = 0): numbe
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   checkFlags(flags);
+  const blocked = trace.enabled && trace.begins('recv', fd, true, flags);
   const result = binding.recv(fd, buf, flags);
-  if (trace.enabled) trace.recv(fd, buf, size, flags, result);
+  if (trace.enabled) trace.recv(fd, buf, size, flags, result, blocked);
   return check(result, 'recv');
 }
 
@@ -235,8 +243,9 @@ export function recv(fd: number, buf: ArrayBufferView, flags: number = 0): numbe
 export function read(fd: number, buf: ArrayBufferView, count?: number): number {
   checkFd(fd);
   const length = checkCount(count, 'count', checkBuffer(buf, 'buf'));
+  const blocked = trace.enabled && trace.begins('read', fd, true);
   const result = binding.read(fd, buf, 0, length);
-  if (trace.enabled) trace.read(fd, buf, length, result);
+  if (trace.enabled) trace.read(fd, buf, length, result, blocked);
   return check(result, 'read');
 }
 

@@ -38,6 +38,7 @@ export {
 } from './msg';
 export { MAX_BATCH, PreparedBatch, prepareBatch, recvmmsg, sendmmsg, type BatchMessage } from './batch';
 export { setTrace, type TraceSink } from './trace';
+export { poll, select, type PollFd, type SelectResult } from './multiplex';
 export {
   AbortError,
   Socket,

@@ -99,6 +99,22 @@ export interface NativeBinding {
   setsockoptTimeval(fd: number, level: number, name: number, milliseconds: number): number;
   getsockoptTimeval(fd: number, level: number, name: number): number;
   fcntl(fd: number, cmd: number, arg: number): number;
+
+  /** poll(2) on (fd, events, revents) triples; revents written back. */
+  poll(entries: Int32Array, count: number, timeout: number): number;
+  /** select(2): readyOut[i] = 1 for each ready descriptor of the three sets laid end to end. */
+  select(readfds: Int32Array, writefds: Int32Array, exceptfds: Int32Array, timeout: number, readyOut: Uint8Array): number;
+  /** 1 when a call waiting for `events` on fd would block now, 0 when not, or -errno (the trace's probe). */
+  wouldWait(fd: number, events: number): number;
+  /** What the trace needs to print each call as the kernel got it (native/addon.cc). */
+  readonly kernelCalls: {
+    poll: string;
+    select: string;
+    accept: string;
+    sendFlags: number;
+    socketTypeFlags: number;
+    recvmsgFlags: number;
+  };
 }
 
 function load(): NativeBinding {

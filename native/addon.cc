@@ -3,10 +3,12 @@
 
 #include "addon_data.h"
 #include "address.h"
+#include "platform.h"
 #include "cmsg.h"
 #include "batch.h"
 #include "constants.h"
 #include "msg.h"
+#include "multiplex.h"
 #include "prepared_batch.h"
 #include "socket_handle.h"
 #include "sockopt.h"
@@ -26,6 +28,26 @@ Napi::Object BuildInfo(Napi::Env env) {
   info.Set("portable", Napi::Boolean::New(env, false));
 #endif
   return info;
+}
+
+// What the trace needs to show each call as the kernel got it (strace's names, the flags bsdsock
+// adds): the rules live in platform.h and multiplex.cc, and are read here, not restated.
+Napi::Object KernelCalls(Napi::Env env) {
+  Napi::Object calls = MultiplexSyscalls(env);
+  calls.Set("sendFlags", Napi::Number::New(env, BSDSOCK_SEND_FLAGS));
+#ifdef BSDSOCK_HAVE_SOCK_CLOEXEC
+  calls.Set("socketTypeFlags", Napi::Number::New(env, SOCK_CLOEXEC));
+  calls.Set("accept", Napi::String::New(env, "accept4"));
+#else
+  calls.Set("socketTypeFlags", Napi::Number::New(env, 0));
+  calls.Set("accept", Napi::String::New(env, "accept"));
+#endif
+#if defined(BSDSOCK_HAVE_SOCK_CLOEXEC) && defined(MSG_CMSG_CLOEXEC)
+  calls.Set("recvmsgFlags", Napi::Number::New(env, MSG_CMSG_CLOEXEC));
+#else
+  calls.Set("recvmsgFlags", Napi::Number::New(env, 0));
+#endif
+  return calls;
 }
 
 }  // namespace
@@ -71,6 +93,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setsockoptTimeval", Napi::Function::New(env, SetsockoptTimeval, "setsockoptTimeval"));
   exports.Set("getsockoptTimeval", Napi::Function::New(env, GetsockoptTimeval, "getsockoptTimeval"));
   exports.Set("fcntl", Napi::Function::New(env, Fcntl, "fcntl"));
+
+  exports.Set("poll", Napi::Function::New(env, Poll, "poll"));
+  exports.Set("select", Napi::Function::New(env, Select, "select"));
+  exports.Set("wouldWait", Napi::Function::New(env, WouldWait, "wouldWait"));
+  exports.Set("kernelCalls", KernelCalls(env));
   return exports;
 }
 

@@ -69,7 +69,7 @@ class Tour {
     this.print(this.c.bold(heading + '─'.repeat(Math.max(4, 78 - heading.length))));
   }
 
-  /** What the notes claim (quoted from ../shared/seed/udp-notes.en.md). */
+  /** What the notes claim (quoted from docs/notes/udp-notes.en.md). */
   claim(id, quote) {
     this.print();
     const label = `${id}  The notes say: `;
@@ -161,8 +161,16 @@ class Tour {
   /** A socket with a receive timeout, so that a receive that gets nothing gives up (EAGAIN). */
   socket(type, timeoutMs = SAFETY_TIMEOUT_MS) {
     const fd = this.track(socket(AF_INET, type, 0));
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeoutMs);
+    this.safety(fd, timeoutMs);
     return fd;
+  }
+
+  /**
+   * The tour's own safety net, not part of any lesson: a receive timeout set with the trace off,
+   * so that it does not clutter what students read (a real strace would show it).
+   */
+  safety(fd, timeoutMs = SAFETY_TIMEOUT_MS) {
+    this.untraced(() => setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeoutMs));
   }
 
   /** A UDP socket; with `bound`, bound to a port the kernel picks on 127.0.0.1. */
@@ -189,7 +197,7 @@ class Tour {
   /** accept() a connection: the new descriptor, tracked and with the receive timeout. */
   accept(listener) {
     const fd = this.track(bsdsock.accept(listener).fd);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, SAFETY_TIMEOUT_MS);
+    this.safety(fd);
     return fd;
   }
 

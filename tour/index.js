@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The tour of the UDP course notes (../shared/seed/udp-notes.en.md): `npm start`.
+// The tour of the UDP course notes (docs/notes/udp-notes.en.md): `npm start`.
 //
 // Each of the nine points runs on real kernel sockets on loopback, in its own section: what the
 // notes claim, the calls made (an strace-style trace, from bsdsock's setTrace), what the kernel
 // answered, and whether that confirms the claim. A claim the kernel contradicts is reported as
-// such. Every blocking receive has a timeout (SO_RCVTIMEO), so nothing can hang.
+// such. Every socket gets a receive timeout (SO_RCVTIMEO), so nothing can hang; that safety
+// net is set with the trace off, so it is not among the calls students read.
 //
 //   npm start                     all nine sections
 //   npm start -- --section 3      one section
@@ -58,8 +59,8 @@ async function main() {
   tour.print(tour.c.bold('The UDP course notes, checked against this kernel') +
     ` (${process.platform}, Node ${process.version}, all on loopback).`);
   tour.paragraph('', '', 'Each section quotes the notes, shows the calls made as strace would show them, ' +
-    'says what the kernel answered, and whether that confirms the claim. Every socket first gets a receive ' +
-    'timeout (SO_RCVTIMEO, 2 s) so that no receive can hang the tour.');
+    'says what the kernel answered, and whether that confirms the claim. Behind the scenes every socket gets a ' +
+    'receive timeout (SO_RCVTIMEO, 2 s, not shown) so that no receive can hang the tour.');
 
   for (const section of chosen) {
     tour.section(section.point, section.title);

@@ -9,12 +9,13 @@ const { SOL_SOCKET, SO_RCVTIMEO, close, read, setTrace, setsockopt, write } = re
 
 const { fd, timeoutMs } = workerData;
 const lines = [];
+// A vanished client must not hang the worker: the tour's safety net, set before the trace starts.
+setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeoutMs);
 setTrace((line) => lines.push(line)); // sent back to the tour, which prints them after the run
 
 let echoed = 0;
 let error;
 try {
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeoutMs); // a vanished client must not hang the worker
   const buf = Buffer.alloc(1500);
   for (let n = read(fd, buf); n > 0; n = read(fd, buf)) {
     write(fd, buf, n);
