@@ -22,6 +22,7 @@
         'native/prepared_batch.cc',
         'native/socket_handle.cc',
         'native/sockopt.cc',
+        'native/strerror.cc',
         'native/syscalls.cc',
       ],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],

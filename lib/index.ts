@@ -50,6 +50,8 @@ export {
   type WaitOptions,
 } from './socket';
 export { formatAddress } from './format';
+export { addressEquals } from './address-equals';
+export { perror, perrorText, systemErrorText } from './perror';
 export type { SocketHandleStats as SocketStats } from './native';
 export {
   EncodedAddress,

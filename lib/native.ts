@@ -106,6 +106,8 @@ export interface NativeBinding {
   select(readfds: Int32Array, writefds: Int32Array, exceptfds: Int32Array, timeout: number, readyOut: Uint8Array): number;
   /** 1 when a call waiting for `events` on fd would block now, 0 when not, or -errno (the trace's probe). */
   wouldWait(fd: number, events: number): number;
+  /** strerror(3): the platform's text for an errno. */
+  strerror(errno: number): string;
   /** What the trace needs to print each call as the kernel got it (native/addon.cc). */
   readonly kernelCalls: {
     poll: string;

@@ -28,8 +28,8 @@
  * Lines show what the program asked for and what the kernel answered: names, not numbers
  * (`AF_INET`, `SOL_SOCKET`, `MSG_PEEK|MSG_DONTWAIT`), data as an escaped C string cut at 32
  * bytes, output arguments after the call (`…` when it failed), errors as
- * `-1 ECONNREFUSED (Connection refused)`. A call refused by the argument checks never reaches
- * the kernel and prints nothing.
+ * `-1 ECONNREFUSED (Connection refused)` with the platform's strerror(3) text, as strace prints
+ * it. A call refused by the argument checks never reaches the kernel and prints nothing.
  *
  * When off, a flat call pays one boolean test: `flat.ts` reads {@link enabled} and calls the
  * printers below only when it is true, so no string is built.
@@ -39,7 +39,7 @@ import * as fs from 'node:fs';
 
 import type { SocketAddress } from './address';
 import { constants, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, MSG_DONTWAIT, O_NONBLOCK, POLLIN, POLLOUT, SOL_SOCKET, SO_ERROR, SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE } from './constants';
-import { ArgumentTypeError, errnoName, strerror } from './errors';
+import { ArgumentTypeError, errnoName } from './errors';
 import { formatAddress } from './format';
 import { binding } from './native';
 
@@ -255,8 +255,7 @@ function quoteBytes(buf: ArrayBufferView, length: number): string {
 /** `-1 ECONNREFUSED (Connection refused)`, from a native result of -errno. */
 function failure(result: number): string {
   const errno = -result;
-  const text = strerror(errno);
-  return `-1 ${errnoName(errno)} (${text.charAt(0).toUpperCase()}${text.slice(1)})`;
+  return `-1 ${errnoName(errno)} (${binding.strerror(errno)})`; // strace prints strerror(3)'s text
 }
 
 function emit(call: string, answer: string): void {

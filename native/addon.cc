@@ -12,6 +12,7 @@
 #include "prepared_batch.h"
 #include "socket_handle.h"
 #include "sockopt.h"
+#include "strerror.h"
 #include "syscalls.h"
 
 namespace bsdsock {
@@ -98,6 +99,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("select", Napi::Function::New(env, Select, "select"));
   exports.Set("wouldWait", Napi::Function::New(env, WouldWait, "wouldWait"));
   exports.Set("kernelCalls", KernelCalls(env));
+  exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   return exports;
 }
 
