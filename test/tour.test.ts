@@ -72,6 +72,18 @@ describe('the tour (npm start)', () => {
     else expect(all.stdout).toContain('sent minus received');
   });
 
+  it('quotes the course notes that live in the repository (docs/notes), word for word', () => {
+    const plain = (text: string) => text.replace(/[*`]/g, '').replace(/\s+/g, ' ').trim();
+    const notes = plain(fs.readFileSync(path.join(root, 'docs', 'notes', 'udp-notes.en.md'), 'utf8'));
+    const quotes = [...all.stdout.matchAll(/The notes say: “([^”]*)”/g)].map((m) => m[1]!);
+    expect(quotes.length).toBeGreaterThanOrEqual(9);
+    // An ellipsis marks a cut: each piece between cuts is quoted exactly.
+    for (const quote of quotes) {
+      for (const piece of quote.split('…').map(plain).filter((p) => p !== '')) expect(notes).toContain(piece);
+    }
+    expect(fs.existsSync(path.join(root, 'docs', 'notes', 'udp-notes.zh.txt'))).toBe(true);
+  });
+
   it('prints plain text when stdout is not a terminal', () => {
     expect(all.stdout).not.toContain('\x1b[');
   });
