@@ -6,9 +6,6 @@
 import { EncodedAddress, sockaddr, type AddressInput } from './address';
 
 function bytesOf(address: AddressInput): Uint8Array {
-  if (typeof address === 'object' && address !== null && (address as { family?: unknown }).family === 'AF_UNKNOWN') {
-    return (address as { bytes: Uint8Array }).bytes;
-  }
   return (address instanceof EncodedAddress ? address : sockaddr(address)).bytes;
 }
 

@@ -13,9 +13,11 @@
  */
 import { SocketError } from './errors';
 import { binding } from './native';
+import { checkInteger, invalidType } from './validate';
 
 /** The platform's `strerror(3)` text for an errno (`111` → `'Connection refused'` on Linux). */
 export function systemErrorText(errno: number): string {
+  checkInteger(errno, 'errno', 0, 2 ** 31 - 1);
   return binding.strerror(errno);
 }
 
@@ -25,6 +27,7 @@ export function systemErrorText(errno: number): string {
  * a failed syscall (a bad argument, say) gives its own message instead.
  */
 export function perrorText(prefix: string, err: unknown): string {
+  if (typeof prefix !== 'string') throw invalidType('prefix', 'of type string', prefix);
   let text: string;
   if (err instanceof SocketError) text = systemErrorText(err.errno);
   else if (err instanceof Error) text = err.message;

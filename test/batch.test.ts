@@ -27,11 +27,15 @@ import {
   sockaddr,
   socketpair,
   type BatchMessage,
+  MSG_NOSIGNAL,
 } from '../lib';
 import { binding } from '../lib/native';
 import { closeSockets, sleep, track as trackSocket, udp } from './helpers/async-sockets';
 import { resizable } from './helpers/memory';
 import { boundUdp, closeAll, closedUdpPort, track } from './helpers/sockets';
+
+// The kernel gets MSG_NOSIGNAL on every send where it exists, and the trace shows it.
+const NOSIGNAL = MSG_NOSIGNAL !== undefined ? 'MSG_NOSIGNAL' : '0';
 
 afterEach(() => {
   closeAll();
@@ -117,7 +121,7 @@ describe('flat sendmmsg / recvmmsg', () => {
       setTrace(previous);
     }
     expect(lines).toEqual([
-      `sendmmsg(${client.fd}, [2 messages, 127.0.0.1:${server.addr.port}, ...], 2, 0) = 2`,
+      `sendmmsg(${client.fd}, [2 messages, 127.0.0.1:${server.addr.port}, ...], 2, ${NOSIGNAL}) = 2`,
       `recvmmsg(${server.fd}, [3 buffers], 3, MSG_DONTWAIT, NULL) = 2`,
     ]);
   });
@@ -402,7 +406,7 @@ describe('PreparedBatch: checked and encoded once, sent many times', () => {
     } finally {
       setTrace(false);
     }
-    expect(lines).toEqual([`sendmmsg(${client.fd}, [2 messages], 2, 0) = 2`]);
+    expect(lines).toEqual([`sendmmsg(${client.fd}, [2 messages], 2, ${NOSIGNAL}) = 2`]);
     expect(recvmmsg(server.fd, [Buffer.alloc(4), Buffer.alloc(4)], MSG_DONTWAIT).map((r) => r.bytes)).toEqual([1, 0]);
   });
 

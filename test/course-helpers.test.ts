@@ -74,6 +74,7 @@ describe('perror', () => {
     expect(perrorText('read error', caught)).toBe('read error: Connection refused');
     expect(perrorText('', caught)).toBe('Connection refused');
     expect(perrorText('read', new TypeError('bad'))).toBe('read: bad');
+    expect(() => perrorText(5 as unknown as string, caught)).toThrow(ArgumentTypeError);
   });
 
   it("systemErrorText is strerror(3): the platform's own table", () => {
@@ -81,6 +82,8 @@ describe('perror', () => {
     expect(systemErrorText(errno.ECONNREFUSED)).toBe('Connection refused');
     expect(systemErrorText(errno.ENOTCONN)).toBe(onLinux ? 'Transport endpoint is not connected' : 'Socket is not connected');
     expect(systemErrorText(123456)).toMatch(/^Unknown error/);
+    expect(() => systemErrorText(-1)).toThrow(RangeError);
+    expect(() => systemErrorText('5' as unknown as number)).toThrow(ArgumentTypeError);
   });
 
   it('perror writes the line to stderr', () => {
