@@ -49,8 +49,6 @@ export interface SelectResult {
 const INT32_MAX = 2 ** 31 - 1;
 const EVENTS_MAX = 0x7fff; // events is a C short
 
-let pollScratch = new Int32Array(3 * 8);
-
 function checkArray(value: unknown, name: string): asserts value is readonly unknown[] {
   if (!Array.isArray(value)) throw invalidType(name, 'an array', value);
 }
@@ -64,8 +62,8 @@ function checkArray(value: unknown, name: string): asserts value is readonly unk
 export function poll(fds: PollFd[], timeout = -1): number {
   checkArray(fds, 'fds');
   const count = fds.length;
-  if (pollScratch.length < 3 * count) pollScratch = new Int32Array(3 * count);
-  const entries = pollScratch;
+  // Per call, not shared: a trace sink may itself call poll while this one is traced.
+  const entries = new Int32Array(3 * count);
   for (let i = 0; i < count; i++) {
     const entry = fds[i] as unknown;
     if (typeof entry !== 'object' || entry === null) throw invalidType(`fds[${i}]`, 'an object { fd, events }', entry);
@@ -74,7 +72,6 @@ export function poll(fds: PollFd[], timeout = -1): number {
     checkInteger(events, `fds[${i}].events`, 0, EVENTS_MAX);
     entries[3 * i] = fd;
     entries[3 * i + 1] = events;
-    entries[3 * i + 2] = 0;
   }
   checkInteger(timeout, 'timeout', -1, INT32_MAX);
   const blocked = trace.enabled && trace.pollBegins(entries, count, timeout);

@@ -413,6 +413,19 @@ function iovField(buffers: readonly ArrayBufferView[], filled: number): string {
   return `msg_iov=[${parts.join(', ')}], msg_iovlen=${buffers.length}`;
 }
 
+/**
+ * A received `struct msghdr` as strace shows it, or `…` when the call failed (nothing filled).
+ * A sender without an address (an unbound AF_UNIX socket) has no msg_name.
+ */
+function messageField(
+  buffers: readonly ArrayBufferView[], result: number, from: SocketAddress | undefined,
+  control: readonly AnyControl[], controllen: number, msgFlags: number,
+): string {
+  if (result < 0) return '…';
+  const name = from && from.family !== 'AF_UNSPEC' ? `msg_name=${address(from)}, ` : '';
+  return `{${name}${iovField(buffers, result)}, ${controlField(control, controllen)}, msg_flags=${mask(getNames().msg, msgFlags)}}`;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * One printer per syscall, called by flat.ts with the arguments and the native result (a value,
  * or -errno on failure). `blocked` is what begins() returned for a call that may wait.
@@ -495,9 +508,7 @@ export function recvfrom(
   fd: number, buf: ArrayBufferView, flags: number, result: number, from: SocketAddress | undefined,
   msgFlags: number, blocked: boolean,
 ): void {
-  const message = result < 0 || from === undefined
-    ? '…'
-    : `{msg_name=${address(from)}, ${iovField([buf], result)}, msg_controllen=0, msg_flags=${mask(getNames().msg, msgFlags)}}`;
+  const message = messageField([buf], result, from, [], 0, msgFlags);
   line('recvfrom', fd, `${message}, ${mask(getNames().msg, flags)})`, answerOf(result), blocked);
 }
 
@@ -600,11 +611,7 @@ export function recvmsg(
   fd: number, buffers: readonly ArrayBufferView[], flags: number, from: SocketAddress | undefined,
   control: readonly object[], msgFlags: number, controllen: number, result: number, blocked: boolean,
 ): void {
-  let message = '…';
-  if (result >= 0) {
-    const name = from && from.family !== 'AF_UNSPEC' ? `msg_name=${address(from)}, ` : '';
-    message = `{${name}${iovField(buffers, result)}, ${controlField(control as readonly AnyControl[], controllen)}, msg_flags=${mask(getNames().msg, msgFlags)}}`;
-  }
+  const message = messageField(buffers, result, from, control as readonly AnyControl[], controllen, msgFlags);
   line('recvmsg', fd, `${message}, ${mask(getNames().msg, flags | (kernel.recvmsgFlags & ~flags))})`, answerOf(result), blocked);
 }
 

@@ -415,6 +415,15 @@ describe('calls that wait, as strace shows a blocked call', () => {
 });
 
 describe('control messages, decoded as strace decodes them', () => {
+  it('a sender without an address (an unbound AF_UNIX socket) has no msg_name', () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM).map(track) as [number, number];
+    send(a, Buffer.from('anon'));
+    const lines = capture(() => {
+      recvfrom(b, Buffer.alloc(8));
+    });
+    expect(lines).toEqual([`recvmsg(${b}, {msg_iov=[{iov_base="anon", iov_len=8}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0) = 4`]);
+  });
+
   (onLinux ? it : it.skip)('IP_PKTINFO, TTL and TOS on receive; MSG_CMSG_CLOEXEC as the kernel got it', () => {
     const server = boundUdp();
     const client = boundUdp();
