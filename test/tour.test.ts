@@ -1,7 +1,8 @@
-// `npm start` is the tour of the UDP course notes (tour/). It runs here as a user runs it, and
+// `npm start` is the tour of the UDP course notes (tour/, in TypeScript, compiled to tour/dist/ by
+// `npm run build:ts`; compiled again here first). It runs here as a user runs it, and
 // every claim the kernel can settle must come out CONFIRMED. Point 9 is a measurement: the test
 // checks that it reports both rates and a verdict, never which verdict (no timing is asserted).
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +13,7 @@ const root = path.join(__dirname, '..');
 const run = promisify(execFile);
 
 /** Runs the tour (or `command` instead of node) and returns its exit code and output. */
-async function tour(args: string[] = [], command = process.execPath, commandArgs = [path.join(root, 'tour', 'index.js')]) {
+async function tour(args: string[] = [], command = process.execPath, commandArgs = [path.join(root, 'tour', 'dist', 'index.js')]) {
   const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false' };
   delete env.BSDSOCK_TRACE;
   try {
@@ -33,8 +34,20 @@ function verdicts(stdout: string): Map<string, string> {
 describe('the tour (npm start)', () => {
   let all: { code: number; stdout: string; stderr: string };
   beforeAll(async () => {
+    // Strict TypeScript on the public API only: a type error fails here (tsc exits non-zero).
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tour/tsconfig.json'], { cwd: root, timeout: 120000 });
     all = await tour();
-  }, 60000);
+  }, 180000);
+
+  it('is TypeScript that imports only the package\'s public name', () => {
+    const sources = ['index.ts', 'context.ts', 'tcp-worker.ts', ...fs.readdirSync(path.join(root, 'tour', 'sections')).map((f) => `sections/${f}`)];
+    expect(fs.readdirSync(path.join(root, 'tour')).filter((f) => f.endsWith('.js'))).toEqual([]);
+    for (const file of sources) {
+      const text = fs.readFileSync(path.join(root, 'tour', file), 'utf8');
+      for (const [, from] of text.matchAll(/from '([^']+)'/g)) expect(from).toMatch(/^(bsdsock|node:.+|\.\.?\/.+)$/);
+      expect(text).not.toMatch(/lib\/|require\(/);
+    }
+  });
 
   it('runs all nine points, one section each, and exits 0', () => {
     expect(all.stderr).toBe('');
@@ -93,7 +106,7 @@ describe('the tour (npm start)', () => {
   (hasScript ? it : it.skip)('colours its output on a terminal', async () => {
     const env = { ...process.env };
     delete env.NO_COLOR;
-    const { stdout } = await run('script', ['-qec', `${process.execPath} tour/index.js --section 4`, '/dev/null'], { cwd: root, env, timeout: 60000 });
+    const { stdout } = await run('script', ['-qec', `${process.execPath} tour/dist/index.js --section 4`, '/dev/null'], { cwd: root, env, timeout: 60000 });
     expect(stdout).toContain('\x1b[32m\x1b[1mCONFIRMED\x1b[22m\x1b[39m');
   }, 60000);
 
@@ -119,7 +132,8 @@ describe('the tour (npm start)', () => {
 
   it('is what `npm start` runs', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).toBe('node tour/index.js');
+    expect(pkg.scripts.start).toBe('node tour/dist/index.js');
+    expect(pkg.scripts['build:ts']).toContain('tsc -p tour/tsconfig.json');
     const viaNpm = await tour([], 'npm', ['start', '--silent', '--', '--section', '4']);
     expect(viaNpm.code).toBe(0);
     expect([...verdicts(viaNpm.stdout)]).toEqual([['4', 'CONFIRMED']]);
