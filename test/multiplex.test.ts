@@ -165,6 +165,9 @@ describe('signals during the wait', () => {
     const started = process.hrtime.bigint();
     const result = ${call};
     process.stdout.write(JSON.stringify({ result, ms: Number(process.hrtime.bigint() - started) / 1e6 }) + '\\n');
+    // Exit only once the signals have stopped: one arriving during exit would kill the process.
+    process.stdin.resume();
+    process.stdin.on('end', () => process.exit(0));
   `;
 
   for (const [name, call] of [
@@ -175,14 +178,20 @@ describe('signals during the wait', () => {
       const child = spawn(process.execPath, ['-e', program(call)], { cwd: root });
       let out = '';
       child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => (out += chunk));
       let signals = 0;
       const timer = setInterval(() => {
-        if (out.includes('waiting') && child.exitCode === null) {
+        if (out.includes('waiting')) {
           child.kill('SIGUSR2');
           signals++;
         }
       }, 20);
+      child.stdout.on('data', (chunk: string) => {
+        out += chunk;
+        if (out.split('\n').length > 2) {
+          clearInterval(timer); // the result is in: no more signals, then let the child exit
+          child.stdin.end();
+        }
+      });
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       clearInterval(timer);
       expect(code).toBe(0);
