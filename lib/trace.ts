@@ -313,9 +313,10 @@ function syscall(call: string): string {
 }
 
 /**
- * @internal Before a call on `fd` that waits for `events` (`POLLIN` for receives and accept,
- * `POLLOUT` for sends): when the kernel says it would block now, prints `NAME(fd, <unfinished ...>`
- * and returns true; the call's printer then prints the `resumed` line.
+ * @internal Before a call on `fd` that may wait to read (`receive`: receives and accept, for
+ * POLLIN) or to write (sends, for POLLOUT): when the kernel says it would block now, prints
+ * `NAME(fd, <unfinished ...>` and returns true; the call's printer then prints the `resumed`
+ * line. Called after the call's arguments are checked, so a refused call prints nothing.
  */
 export function begins(call: string, fd: number, receive: boolean, flags = 0): boolean {
   if ((flags & MSG_DONTWAIT) !== 0) return false;
