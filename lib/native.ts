@@ -112,6 +112,8 @@ export interface NativeBinding {
   readonly kernelCalls: {
     poll: string;
     select: string;
+    /** Linux: the sigsetsize glibc passes to pselect6. */
+    sigsetSize?: number;
     accept: string;
     sendFlags: number;
     socketTypeFlags: number;

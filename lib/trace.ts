@@ -663,8 +663,9 @@ function selectHead(sets: Sets, timeout: number): string {
       ? `{tv_sec=${Math.floor(timeout / 1000)}, tv_nsec=${(timeout % 1000) * 1000000}}`
       : timeval(timeout);
   }
-  // pselect6 takes a sixth argument, the signal mask: bsdsock passes none.
-  return `${name}(${nfds}, ${sets.map(fdList).join(', ')}, ${time}${name === 'pselect6' ? ', NULL' : ''}`;
+  // pselect6 takes a sixth argument, glibc's { signal mask, its size }: bsdsock passes no mask.
+  const mask6 = name === 'pselect6' ? `, {sigmask=NULL, sigsetsize=${kernel.sigsetSize}}` : '';
+  return `${name}(${nfds}, ${sets.map(fdList).join(', ')}, ${time}${mask6}`;
 }
 
 /** @internal Before a select with a timeout: prints the unfinished line when nothing is ready yet. */

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -174,6 +175,9 @@ Napi::Object MultiplexSyscalls(Napi::Env env) {
 #endif
 #if defined(__linux__)
   names.Set("select", "pselect6");
+  // pselect6's sixth argument, as glibc fills it: no mask, and the size of the kernel's sigset_t
+  // (NSIG counts signal 0 too).
+  names.Set("sigsetSize", Napi::Number::New(env, (NSIG - 1) / 8));
 #else
   names.Set("select", "select");
 #endif

@@ -387,7 +387,8 @@ describe('calls that wait, as strace shows a blocked call', () => {
       select([server.fd], [client.fd], [], null);
     });
     const nfds = Math.max(server.fd, client.fd) + 1;
-    const zero = onLinux ? '{tv_sec=0, tv_nsec=0}, NULL' : '{tv_sec=0, tv_usec=0}';
+    const sigmask = '{sigmask=NULL, sigsetsize=8}'; // as strace shows glibc's pselect6 on Linux
+    const zero = onLinux ? `{tv_sec=0, tv_nsec=0}, ${sigmask}` : '{tv_sec=0, tv_usec=0}';
     expect(lines).toEqual([
       `poll([{fd=${server.fd}, events=POLLIN}], 1, 0) = 0 (Timeout)`,
       `${name}(${server.fd + 1}, [${server.fd}], NULL, NULL, ${zero}) = 0 (Timeout)`,
@@ -395,7 +396,7 @@ describe('calls that wait, as strace shows a blocked call', () => {
       `<... poll resumed>) = 0 (Timeout)`,
       `sendto(${client.fd}, "x", 1, ${NOSIGNAL}, 127.0.0.1:${server.addr.port}) = 1`,
       `poll([{fd=${server.fd}, events=POLLIN|POLLOUT}], 1, 1000) = 1 ([{fd=${server.fd}, revents=POLLIN|POLLOUT}])`,
-      `${name}(${nfds}, [${server.fd}], [${client.fd}], NULL, NULL${onLinux ? ', NULL' : ''}) = 2 (in [${server.fd}], out [${client.fd}])`,
+      `${name}(${nfds}, [${server.fd}], [${client.fd}], NULL, NULL${onLinux ? `, ${sigmask}` : ''}) = 2 (in [${server.fd}], out [${client.fd}])`,
     ]);
   });
 
