@@ -43,8 +43,13 @@ import { ArgumentTypeError, errnoName } from './errors';
 import { formatAddress } from './format';
 import { binding } from './native';
 
-/** Where trace lines go when {@link setTrace} is given a function: one line, without newline. */
-export type TraceSink = (line: string) => void;
+/**
+ * Where trace lines go when {@link setTrace} is given a function: one line, without newline.
+ * `madeBy` names the bsdsock function that made the call when the syscall has another name
+ * (`'recvfrom'` for a `recvmsg(...)` line, `'send'` for `sendto(...)`, `'select'` for
+ * `pselect6(...)`), on the first line of that call; it is undefined otherwise.
+ */
+export type TraceSink = (line: string, madeBy?: string) => void;
 
 /** @internal True while tracing is on; flat.ts tests it before every trace call. */
 export let enabled = false;
@@ -258,13 +263,14 @@ function failure(result: number): string {
   return `-1 ${errnoName(errno)} (${binding.strerror(errno)})`; // strace prints strerror(3)'s text
 }
 
-function emit(call: string, answer: string): void {
-  print(`${call} = ${answer}`);
+function emit(call: string, answer: string, madeBy?: string): void {
+  print(`${call} = ${answer}`, madeBy);
 }
 
-function print(line: string): void {
+function print(line: string, madeBy?: string): void {
   try {
-    sink(line);
+    if (madeBy === undefined) sink(line);
+    else sink(line, madeBy);
   } catch (err) {
     // The syscall has happened (a descriptor may have been created): a failing sink must not
     // hide its result from the caller. Its error is reported as an uncaught exception instead.
@@ -312,6 +318,11 @@ function syscall(call: string): string {
   return syscallOf[call] ?? call;
 }
 
+/** The bsdsock function's name, for the sink, when the syscall is named otherwise. */
+function madeBy(call: string): string | undefined {
+  return syscall(call) === call ? undefined : call;
+}
+
 /**
  * @internal Before a call on `fd` that may wait to read (`receive`: receives and accept, for
  * POLLIN) or to write (sends, for POLLOUT): when the kernel says it would block now, prints
@@ -322,14 +333,15 @@ export function begins(call: string, fd: number, receive: boolean, flags = 0): b
   if ((flags & MSG_DONTWAIT) !== 0) return false;
   // A probe that fails (EBADF...) says nothing: the call itself reports the error in one line.
   if (binding.wouldWait(fd, receive ? POLLIN : POLLOUT) !== 1) return false;
-  print(`${syscall(call)}(${fd}, <unfinished ...>`);
+  print(`${syscall(call)}(${fd}, <unfinished ...>`, madeBy(call));
   return true;
 }
 
 /** A call on a descriptor: `NAME(fd, REST = ANSWER`, or only its resumed half after begins(). */
 function line(call: string, fd: number, rest: string, answer: string, blocked: boolean): void {
   const name = syscall(call);
-  emit(blocked ? `<... ${name} resumed>${rest}` : `${name}(${fd}, ${rest}`, answer);
+  if (blocked) emit(`<... ${name} resumed>${rest}`, answer);
+  else emit(`${name}(${fd}, ${rest}`, answer, madeBy(call));
 }
 
 function answerOf(result: number): string {
@@ -631,20 +643,21 @@ export function pollBegins(entries: Int32Array, count: number, timeout: number):
   if (timeout === 0) return false;
   const probe = entries.slice(0, 3 * count);
   if (binding.poll(probe, count, 0) !== 0) return false;
-  print(`${pollHead(entries, count, timeout)} <unfinished ...>`);
+  print(`${pollHead(entries, count, timeout)} <unfinished ...>`, madeBy('poll'));
   return true;
 }
 
 /** @internal `entries` holds (fd, events, revents) triples, revents as the kernel set them. */
 export function poll(entries: Int32Array, count: number, timeout: number, result: number, blocked: boolean): void {
   const call = blocked ? `<... ${syscall('poll')} resumed>)` : `${pollHead(entries, count, timeout)})`;
-  if (result <= 0) return emit(call, result < 0 ? failure(result) : '0 (Timeout)');
+  const by = blocked ? undefined : madeBy('poll');
+  if (result <= 0) return emit(call, result < 0 ? failure(result) : '0 (Timeout)', by);
   const ready: string[] = [];
   for (let i = 0; i < count; i++) {
     const revents = entries[3 * i + 2]!;
     if (revents !== 0) ready.push(`{fd=${entries[3 * i]}, revents=${mask(getNames().poll, revents)}}`);
   }
-  emit(call, `${result} ([${ready.join(', ')}])`);
+  emit(call, `${result} ([${ready.join(', ')}])`, by);
 }
 
 type Sets = readonly [Int32Array, Int32Array, Int32Array];
@@ -673,14 +686,15 @@ export function selectBegins(sets: Sets, timeout: number): boolean {
   if (timeout === 0) return false;
   const probe = new Uint8Array(sets[0].length + sets[1].length + sets[2].length);
   if (binding.select(sets[0], sets[1], sets[2], 0, probe) !== 0) return false;
-  print(`${selectHead(sets, timeout)} <unfinished ...>`);
+  print(`${selectHead(sets, timeout)} <unfinished ...>`, madeBy('select'));
   return true;
 }
 
 /** @internal `ready` marks the ready descriptors of the three sets laid end to end. */
 export function select(sets: Sets, timeout: number, ready: Uint8Array, result: number, blocked: boolean): void {
   const call = blocked ? `<... ${syscall('select')} resumed>)` : `${selectHead(sets, timeout)})`;
-  if (result <= 0) return emit(call, result < 0 ? failure(result) : '0 (Timeout)');
+  const by = blocked ? undefined : madeBy('select');
+  if (result <= 0) return emit(call, result < 0 ? failure(result) : '0 (Timeout)', by);
   const parts: string[] = [];
   let at = 0;
   ['in', 'out', 'except'].forEach((label, s) => {
@@ -688,5 +702,5 @@ export function select(sets: Sets, timeout: number, ready: Uint8Array, result: n
     for (const fd of sets[s]!) if (ready[at++] === 1) fds.push(fd);
     if (fds.length > 0) parts.push(`${label} [${fds.join(' ')}]`);
   });
-  emit(call, `${result} (${parts.join(', ')})`);
+  emit(call, `${result} (${parts.join(', ')})`, by);
 }

@@ -316,6 +316,32 @@ describe('BSDSOCK_TRACE in the environment', () => {
   });
 });
 
+describe('the sink is told which bsdsock call made a syscall named otherwise', () => {
+  it('recvfrom made with recvmsg, send as sendto, recv as recvfrom; none where the names agree', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    connect(client.fd, server.addr);
+    const seen: [string, string | undefined][] = [];
+    const previous = setTrace((line, madeBy) => seen.push([line.slice(0, line.indexOf('(')), madeBy]));
+    try {
+      send(client.fd, Buffer.from('a'));
+      sendto(client.fd, Buffer.from('b'), 0, server.addr);
+      recvfrom(server.fd, Buffer.alloc(4));
+      recv(server.fd, Buffer.alloc(4));
+      select([server.fd], [], [], 0);
+    } finally {
+      setTrace(previous);
+    }
+    expect(seen).toEqual([
+      ['sendto', 'send'],
+      ['sendto', undefined],
+      ['recvmsg', 'recvfrom'],
+      ['recvfrom', 'recv'],
+      [onLinux ? 'pselect6' : 'select', onLinux ? 'select' : undefined],
+    ]);
+  });
+});
+
 describe('calls that wait, as strace shows a blocked call', () => {
   it('a receive that blocks prints <unfinished ...> when it starts and <... resumed> when it returns', () => {
     const server = boundUdp();

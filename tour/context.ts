@@ -92,9 +92,12 @@ export class Tour {
     this.print(this.c.dim(`    # ${text}`));
   }
 
-  /** One line of the strace-style trace. */
-  traceLine(line: string): void {
-    this.print(`    ${this.c.cyan(line)}`);
+  /**
+   * One line of the strace-style trace. Where the syscall has another name than the bsdsock
+   * function that made it (recvfrom() is made with recvmsg), a comment after it says which.
+   */
+  traceLine(line: string, madeBy?: string): void {
+    this.print(`    ${this.c.cyan(line)}${madeBy ? this.c.dim(`   # ${madeBy}()`) : ''}`);
   }
 
   /** What the kernel answered, in words. */
@@ -116,7 +119,7 @@ export class Tour {
 
   /** Print the trace while `fn` runs (the section bodies run inside this). */
   async traced<T>(fn: () => Promise<T>): Promise<T> {
-    const previous = setTrace((line) => this.traceLine(line));
+    const previous = setTrace((line, madeBy) => this.traceLine(line, madeBy));
     try {
       return await fn();
     } finally {
