@@ -54,7 +54,8 @@ async function main(): Promise<number> {
   });
   tour.print(tour.c.bold('The UDP course notes, checked against this kernel') +
     ` (${process.platform}, Node ${process.version}, all on loopback).`);
-  tour.paragraph('', '', 'Each section quotes the notes, shows the calls made as strace would show them, ' +
+  tour.paragraph('', '', 'The notes are bsdsock\'s own, on the UDP chapter of Stevens\' UNIX Network Programming: ' +
+    'docs/notes/udp-notes.en.md. Each section quotes the notes, shows the calls made as strace would show them, ' +
     'says what the kernel answered, and whether that confirms the claim. Behind the scenes every socket gets a ' +
     'receive timeout (SO_RCVTIMEO, 2 s, not shown) so that no receive can hang the tour.');
 
