@@ -125,10 +125,12 @@ export function sendmmsg(fd: number, messages: readonly BatchMessage[] | Prepare
   checkFd(fd);
   checkInt32(flags, 'flags');
   const batch = batchOf(messages);
-  const blocked = trace.enabled && trace.begins('sendmmsg', fd, false, flags);
-  const result = sendBatch(fd, batch, flags);
   const { buffers, targets } = encodedOf(batch);
-  if (trace.enabled) trace.sendmmsg(fd, buffers.length, flags, targets?.[0]?.address, result, blocked);
+  // An empty batch makes no syscall (native/batch.cc), so it prints nothing.
+  const traced = trace.enabled && buffers.length > 0;
+  const blocked = traced && trace.begins('sendmmsg', fd, false, flags);
+  const result = sendBatch(fd, batch, flags);
+  if (traced) trace.sendmmsg(fd, buffers, targets?.map((t) => t?.address), flags, result, blocked);
   if (result < 0) throw socketError(-result, 'sendmmsg', targets?.[0]?.address);
   return result;
 }
@@ -144,9 +146,10 @@ export function recvmmsg(fd: number, buffers: readonly ArrayBufferView[], flags 
   checkFd(fd);
   const list = checkReceiveBatch(buffers);
   checkInt32(flags, 'flags');
-  const blocked = trace.enabled && trace.begins('recvmmsg', fd, true, flags);
+  const traced = trace.enabled && list.length > 0; // an empty batch makes no syscall
+  const blocked = traced && trace.begins('recvmmsg', fd, true, flags);
   const results = receiveBatch(fd, list, flags);
-  if (trace.enabled) trace.recvmmsg(fd, list.length, flags, typeof results === 'number' ? results : results.length, blocked);
+  if (traced) trace.recvmmsg(fd, list, flags, results, blocked);
   if (typeof results === 'number') throw socketError(-results, 'recvmmsg');
   return results;
 }

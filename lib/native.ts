@@ -116,6 +116,8 @@ export interface NativeBinding {
     sigsetSize?: number;
     accept: string;
     sendFlags: number;
+    /** Whether sendmmsg/recvmmsg exist; elsewhere a batch is a loop of sendmsg/recvmsg. */
+    mmsg: boolean;
     socketTypeFlags: number;
     recvmsgFlags: number;
   };

@@ -38,7 +38,7 @@
 import * as fs from 'node:fs';
 
 import type { SocketAddress } from './address';
-import { constants, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, MSG_DONTWAIT, O_NONBLOCK, POLLIN, POLLOUT, SOL_SOCKET, SO_ERROR, SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE } from './constants';
+import { constants, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, MSG_DONTWAIT, MSG_TRUNC, O_NONBLOCK, POLLIN, POLLOUT, SOL_SOCKET, SO_ERROR, SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE } from './constants';
 import { ArgumentTypeError, errnoName } from './errors';
 import { formatAddress } from './format';
 import { binding } from './native';
@@ -310,6 +310,9 @@ const syscallOf: Readonly<Record<string, string>> = {
   recv: 'recvfrom', // recv() and send() are the recvfrom and sendto syscalls
   send: 'sendto',
   accept: kernel.accept, // accept4 where SOCK_CLOEXEC can be passed
+  // Without sendmmsg/recvmmsg (macOS, the portable build) a batch is one sendmsg/recvmsg per
+  // message, and each is printed (native/batch.cc).
+  ...(kernel.mmsg ? {} : { sendmmsg: 'sendmsg', recvmmsg: 'recvmsg' }),
   poll: kernel.poll,
   select: kernel.select, // pselect6 on Linux
 };
@@ -587,14 +590,51 @@ export function fcntl(fd: number, cmd: number, arg: number, result: number): voi
 }
 
 /** @internal strace prints the vector as `[{msg_hdr=...}, ...]`; a count says as much here. */
-export function sendmmsg(fd: number, count: number, flags: number, first: SocketAddress | undefined, result: number, blocked: boolean): void {
-  const to = first ? `, ${address(first)}${count > 1 ? ', ...' : ''}` : '';
-  line('sendmmsg', fd, `[${count} messages${to}], ${count}, ${sendFlags(flags)})`, answerOf(result), blocked);
+export function sendmmsg(
+  fd: number, buffers: readonly ArrayBufferView[], targets: readonly (SocketAddress | undefined)[] | undefined,
+  flags: number, result: number, blocked: boolean,
+): void {
+  const count = buffers.length;
+  if (kernel.mmsg) {
+    const first = targets?.[0];
+    const to = first ? `, ${address(first)}${count > 1 ? ', ...' : ''}` : '';
+    line('sendmmsg', fd, `[${count} messages${to}], ${count}, ${sendFlags(flags)})`, answerOf(result), blocked);
+    return;
+  }
+  // One sendmsg per message, until one fails (native/batch.cc).
+  const message = (i: number): string => {
+    const to = targets?.[i];
+    return `{${to ? `msg_name=${address(to)}, ` : ''}${iovField([buffers[i]!], buffers[i]!.byteLength)}, msg_controllen=0, msg_flags=0}, ${sendFlags(flags)})`;
+  };
+  if (result < 0) return line('sendmmsg', fd, message(0), failure(result), blocked);
+  for (let i = 0; i < result; i++) {
+    if (i === 0) line('sendmmsg', fd, message(0), String(buffers[0]!.byteLength), blocked);
+    else emit(`sendmsg(${fd}, ${message(i)}`, String(buffers[i]!.byteLength));
+  }
+  // The loop stops at a failing message and reports only the count: its errno is not known here.
+  if (result < count) emit(`sendmsg(${fd}, ${message(result)}`, '-1 (the error ends the batch and is not reported)');
 }
 
-/** @internal */
-export function recvmmsg(fd: number, count: number, flags: number, result: number, blocked: boolean): void {
-  line('recvmmsg', fd, `[${count} buffers], ${count}, ${mask(getNames().msg, flags)}, NULL)`, answerOf(result), blocked);
+/** @internal `received`: the datagrams, or -errno when the first receive failed. */
+export function recvmmsg(
+  fd: number, buffers: readonly ArrayBufferView[], flags: number,
+  received: readonly { bytes: number; from: SocketAddress; truncated: boolean }[] | number, blocked: boolean,
+): void {
+  const count = buffers.length;
+  if (kernel.mmsg) {
+    const result = typeof received === 'number' ? received : received.length;
+    line('recvmmsg', fd, `[${count} buffers], ${count}, ${mask(getNames().msg, flags)}, NULL)`, answerOf(result), blocked);
+    return;
+  }
+  // One recvmsg per buffer: the first as asked, the others only if a datagram is already queued.
+  const flagsOf = (i: number): string => mask(getNames().msg, i === 0 ? flags : flags | MSG_DONTWAIT);
+  if (typeof received === 'number') return line('recvmmsg', fd, `…, ${flagsOf(0)})`, failure(received), blocked);
+  received.forEach((r, i) => {
+    const rest = `${messageField([buffers[i]!], r.bytes, r.from, [], 0, r.truncated ? MSG_TRUNC : 0)}, ${flagsOf(i)})`;
+    if (i === 0) line('recvmmsg', fd, rest, String(r.bytes), blocked);
+    else emit(`recvmsg(${fd}, ${rest}`, String(r.bytes));
+  });
+  if (received.length < count) emit(`recvmsg(${fd}, …, ${flagsOf(received.length)})`, '-1 (the error ends the batch and is not reported)');
 }
 
 /** @internal The message as strace decodes it, control messages included; MSG_NOSIGNAL as added. */

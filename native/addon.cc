@@ -43,6 +43,11 @@ Napi::Object KernelCalls(Napi::Env env) {
   calls.Set("socketTypeFlags", Napi::Number::New(env, 0));
   calls.Set("accept", Napi::String::New(env, "accept"));
 #endif
+#ifdef BSDSOCK_HAVE_MMSG
+  calls.Set("mmsg", Napi::Boolean::New(env, true));
+#else
+  calls.Set("mmsg", Napi::Boolean::New(env, false));  // batches are loops of sendmsg/recvmsg
+#endif
 #if defined(BSDSOCK_HAVE_SOCK_CLOEXEC) && defined(MSG_CMSG_CLOEXEC)
   calls.Set("recvmsgFlags", Napi::Number::New(env, MSG_CMSG_CLOEXEC));
 #else

@@ -55,6 +55,8 @@ import {
   poll,
   recvmsg,
   select,
+  recvmmsg,
+  sendmmsg,
   sendmsg,
   systemErrorText,
 } from '../lib';
@@ -313,6 +315,40 @@ describe('BSDSOCK_TRACE in the environment', () => {
       console.log('returned', typeof fd);
       b.close(fd);`], { cwd: root, encoding: 'utf8', timeout: 15000 });
     expect(out).toBe('returned number\nreported: sink failed\n');
+  });
+});
+
+describe('batches', () => {
+  // sendmmsg/recvmmsg exist on Linux (not in the portable build); elsewhere bsdsock loops.
+  const mmsg = onLinux && !buildInfo.portable;
+
+  it('an empty batch makes no syscall and prints nothing', () => {
+    const server = boundUdp();
+    const lines = capture(() => {
+      expect(sendmmsg(server.fd, [])).toBe(0);
+      expect(recvmmsg(server.fd, [])).toEqual([]);
+    });
+    expect(lines).toEqual([]);
+  });
+
+  (mmsg ? it.skip : it)('without sendmmsg/recvmmsg, each sendmsg and recvmsg of the loop is printed', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    const to = `127.0.0.1:${server.addr.port}`;
+    const from = `127.0.0.1:${client.addr.port}`;
+    const lines = capture(() => {
+      sendmmsg(client.fd, [{ buf: Buffer.from('one'), address: server.addr }, { buf: Buffer.from('two'), address: server.addr }]);
+      recvmmsg(server.fd, [Buffer.alloc(8), Buffer.alloc(8), Buffer.alloc(8)]);
+    });
+    const message = (data: string, size: number, name: string) =>
+      `{msg_name=${name}, msg_iov=[{iov_base="${data}", iov_len=${size}}], msg_iovlen=1, msg_controllen=0, msg_flags=0}`;
+    expect(lines).toEqual([
+      `sendmsg(${client.fd}, ${message('one', 3, to)}, ${NOSIGNAL}) = 3`,
+      `sendmsg(${client.fd}, ${message('two', 3, to)}, ${NOSIGNAL}) = 3`,
+      `recvmsg(${server.fd}, ${message('one', 8, from)}, 0) = 3`,
+      `recvmsg(${server.fd}, ${message('two', 8, from)}, MSG_DONTWAIT) = 3`,
+      `recvmsg(${server.fd}, …, MSG_DONTWAIT) = -1 (the error ends the batch and is not reported)`,
+    ]);
   });
 });
 
