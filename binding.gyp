@@ -26,6 +26,8 @@
         'native/socket_handle.cc',
         'native/sockopt.cc',
         'native/sockopt_struct.cc',
+        'native/multiplex.cc',
+        'native/strerror.cc',
         'native/syscalls.cc',
       ],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],

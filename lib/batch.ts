@@ -125,9 +125,12 @@ export function sendmmsg(fd: number, messages: readonly BatchMessage[] | Prepare
   checkFd(fd);
   const callFlags = checkFlags(flags, arguments.length > 2);
   const batch = batchOf(messages);
-  const result = sendBatch(fd, batch, callFlags);
   const { buffers, targets } = encodedOf(batch);
-  if (trace.enabled) trace.sendmmsg(fd, buffers.length, callFlags, targets?.[0]?.address, result);
+  // An empty batch makes no syscall (native/batch.cc), so it prints nothing.
+  const traced = trace.enabled && buffers.length > 0;
+  const blocked = traced && trace.begins('sendmmsg', fd, false, callFlags);
+  const result = sendBatch(fd, batch, callFlags);
+  if (traced) trace.sendmmsg(fd, buffers, targets?.map((t) => t?.address), callFlags, result, blocked);
   return check(result, 'sendmmsg', targets?.[0]?.address);
 }
 
@@ -142,8 +145,10 @@ export function recvmmsg(fd: number, buffers: readonly ArrayBufferView[], flags?
   checkFd(fd);
   const list = checkReceiveBatch(buffers);
   const callFlags = checkFlags(flags, arguments.length > 2);
+  const traced = trace.enabled && list.length > 0; // an empty batch makes no syscall
+  const blocked = traced && trace.begins('recvmmsg', fd, true, callFlags);
   const results = receiveBatch(fd, list, callFlags);
-  if (trace.enabled) trace.recvmmsg(fd, list.length, callFlags, typeof results === 'number' ? results : results.length);
+  if (traced) trace.recvmmsg(fd, list, callFlags, results, blocked);
   return checkValue(results, 'recvmmsg');
 }
 

@@ -176,6 +176,18 @@ export interface Constants {
   readonly EAI_OVERFLOW?: number;
   readonly EAI_NODATA?: number;
   readonly EAI_ADDRFAMILY?: number;
+  readonly POLLIN: number;
+  readonly POLLPRI: number;
+  readonly POLLOUT: number;
+  readonly POLLERR: number;
+  readonly POLLHUP: number;
+  readonly POLLNVAL: number;
+  /** Linux: the peer shut down its writing side (a stream), reported without reading. */
+  readonly POLLRDHUP?: number;
+  /** The size of `select()`'s descriptor sets: descriptors at or above it need `poll()`. */
+  readonly FD_SETSIZE: number;
+  /** Linux: `SO_RCVBUF` beyond `net.core.rmem_max`, for a process with `CAP_NET_ADMIN`. */
+  readonly SO_RCVBUFFORCE?: number;
   /** `sizeof(struct sockaddr_storage)`: room for any address the kernel returns. */
   readonly SOCKADDR_STORAGE_SIZE: number;
   /** `sizeof(sun_path)` in `struct sockaddr_un`. */
@@ -353,3 +365,21 @@ export const ICMP6_ECHO_REPLY: number | undefined = constants.ICMP6_ECHO_REPLY;
 export const EAI_OVERFLOW: number | undefined = constants.EAI_OVERFLOW;
 export const EAI_NODATA: number | undefined = constants.EAI_NODATA;
 export const EAI_ADDRFAMILY: number | undefined = constants.EAI_ADDRFAMILY;
+/** `poll()` event: data to read (or a datagram, or a connection to accept). */
+export const POLLIN: number = constants.POLLIN;
+/** `poll()` event: urgent data to read. */
+export const POLLPRI: number = constants.POLLPRI;
+/** `poll()` event: writing will not block. */
+export const POLLOUT: number = constants.POLLOUT;
+/** `poll()` result: an error is pending on the descriptor (always reported, never asked for). */
+export const POLLERR: number = constants.POLLERR;
+/** `poll()` result: hung up (always reported, never asked for). */
+export const POLLHUP: number = constants.POLLHUP;
+/** `poll()` result: the descriptor is not open (always reported, never asked for). */
+export const POLLNVAL: number = constants.POLLNVAL;
+/** `poll()` event, Linux only: the stream's peer shut down writing. */
+export const POLLRDHUP: number | undefined = constants.POLLRDHUP;
+/** The size of `select()`'s descriptor sets; a descriptor at or above it needs {@link poll}. */
+export const FD_SETSIZE: number = constants.FD_SETSIZE;
+/** Linux only: set `SO_RCVBUF` past `net.core.rmem_max` (needs `CAP_NET_ADMIN`). */
+export const SO_RCVBUFFORCE: number | undefined = constants.SO_RCVBUFFORCE;

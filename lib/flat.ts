@@ -121,8 +121,9 @@ export function listen(fd: number, backlog: number): void {
 /** `accept(2)`: the new descriptor (blocking and close-on-exec on every platform) and the peer. */
 export function accept(fd: number): AcceptResult {
   checkFd(fd);
+  const blocked = trace.enabled && trace.begins('accept', fd, true);
   const result = binding.accept(fd);
-  if (trace.enabled) trace.accept(fd, result);
+  if (trace.enabled) trace.accept(fd, result, blocked);
   const [client, from] = checkValue(result, 'accept');
   return { fd: client, from };
 }
@@ -148,8 +149,9 @@ export function sendto(fd: number, buf: ArrayBufferView, flags: number, address:
   const target = encoded(address);
   checkFlags(flags, true);
   const size = checkBuffer(buf, 'buf');
+  const blocked = trace.enabled && trace.begins('sendto', fd, false, flags);
   const result = binding.sendto(fd, buf, flags, target.bytes);
-  if (trace.enabled) trace.sendto(fd, buf, size, flags, target.address, result);
+  if (trace.enabled) trace.sendto(fd, buf, size, flags, target.address, result, blocked);
   return check(result, 'sendto', target.address);
 }
 
@@ -158,8 +160,9 @@ export function send(fd: number, buf: ArrayBufferView, flags?: number): number {
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   const callFlags = checkFlags(flags, arguments.length > 2);
+  const blocked = trace.enabled && trace.begins('send', fd, false, callFlags);
   const result = binding.send(fd, buf, callFlags);
-  if (trace.enabled) trace.send(fd, buf, size, callFlags, result);
+  if (trace.enabled) trace.send(fd, buf, size, callFlags, result, blocked);
   return check(result, 'send');
 }
 
@@ -167,8 +170,9 @@ export function send(fd: number, buf: ArrayBufferView, flags?: number): number {
 export function write(fd: number, buf: ArrayBufferView, count?: number): number {
   checkFd(fd);
   const length = checkCount(count, 'count', checkBuffer(buf, 'buf'));
+  const blocked = trace.enabled && trace.begins('write', fd, false);
   const result = binding.write(fd, buf, 0, length);
-  if (trace.enabled) trace.write(fd, buf, length, result);
+  if (trace.enabled) trace.write(fd, buf, length, result, blocked);
   return check(result, 'write');
 }
 
@@ -178,11 +182,14 @@ export function write(fd: number, buf: ArrayBufferView, count?: number): number 
  */
 export function recvfrom(fd: number, buf: ArrayBufferView, flags?: number): RecvfromResult {
   checkFd(fd);
-  const size = checkBuffer(buf, 'buf');
+  checkBuffer(buf, 'buf');
   const callFlags = checkFlags(flags, arguments.length > 2);
+  const blocked = trace.enabled && trace.begins('recvfrom', fd, true, callFlags);
   const result = binding.recvfrom(fd, buf, callFlags, decoder.scratch, resultOut);
   // The decoder caches the last sender: decoding here for the trace and below costs one decode.
-  if (trace.enabled) trace.recvfrom(fd, buf, size, callFlags, result, result < 0 ? undefined : decoder.decode(resultOut[0]!));
+  if (trace.enabled) {
+    trace.recvfrom(fd, buf, callFlags, result, result < 0 ? undefined : decoder.decode(resultOut[0]!), resultOut[1]!, blocked);
+  }
   const bytes = check(result, 'recvfrom');
   return {
     bytes,
@@ -196,8 +203,9 @@ export function recv(fd: number, buf: ArrayBufferView, flags?: number): number {
   checkFd(fd);
   const size = checkBuffer(buf, 'buf');
   const callFlags = checkFlags(flags, arguments.length > 2);
+  const blocked = trace.enabled && trace.begins('recv', fd, true, callFlags);
   const result = binding.recv(fd, buf, callFlags);
-  if (trace.enabled) trace.recv(fd, buf, size, callFlags, result);
+  if (trace.enabled) trace.recv(fd, buf, size, callFlags, result, blocked);
   return check(result, 'recv');
 }
 
@@ -205,8 +213,9 @@ export function recv(fd: number, buf: ArrayBufferView, flags?: number): number {
 export function read(fd: number, buf: ArrayBufferView, count?: number): number {
   checkFd(fd);
   const length = checkCount(count, 'count', checkBuffer(buf, 'buf'));
+  const blocked = trace.enabled && trace.begins('read', fd, true);
   const result = binding.read(fd, buf, 0, length);
-  if (trace.enabled) trace.read(fd, buf, length, result);
+  if (trace.enabled) trace.read(fd, buf, length, result, blocked);
   return check(result, 'read');
 }
 

@@ -38,6 +38,7 @@ export {
 } from './msg';
 export { MAX_BATCH, PreparedBatch, prepareBatch, recvmmsg, sendmmsg, type BatchMessage } from './batch';
 export { setTrace, type TraceSink } from './trace';
+export { poll, select, type PollFd, type SelectResult } from './multiplex';
 export {
   Socket,
   type Datagram,
@@ -46,6 +47,8 @@ export {
   type WaitOptions,
 } from './socket';
 export { formatAddress } from './format';
+export { addressEquals } from './address-equals';
+export { perror, perrorText, systemErrorText } from './perror';
 export type { SocketHandleStats as SocketStats } from './native';
 export {
   EncodedAddress,

@@ -381,8 +381,9 @@ export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], flags?:
       control = options.control;
     }
   }
+  const blocked = trace.enabled && trace.begins('sendmsg', fd, false, callFlags);
   const result = binding.sendmsg(fd, buffers, callFlags, target ? target.bytes : null, control);
-  if (trace.enabled) trace.sendmsg(fd, buffers, callFlags, target?.address, control !== null, result);
+  if (trace.enabled) trace.sendmsg(fd, buffers, callFlags, target?.address, control, result, blocked);
   return check(result, 'sendmsg', target?.address);
 }
 
@@ -407,16 +408,19 @@ export function recvmsg(fd: number, buffers: readonly ArrayBufferView[], flags?:
     }
   }
   if (controlSize > controlScratch.length) controlScratch = Buffer.alloc(controlSize);
+  // The error queue never blocks (and is not what POLLIN reports): no unfinished line for it.
+  const errorQueue = constants.MSG_ERRQUEUE !== undefined && (callFlags & constants.MSG_ERRQUEUE) !== 0;
+  const blocked = trace.enabled && !errorQueue && trace.begins('recvmsg', fd, true, callFlags);
   const result = binding.recvmsg(fd, buffers, callFlags, decoder.scratch, resultOut, controlScratch, 0, controlSize);
   if (result < 0) {
-    if (trace.enabled) trace.recvmsg(fd, buffers.length, callFlags, undefined, 0, result);
+    if (trace.enabled) trace.recvmsg(fd, buffers, callFlags, undefined, noControl, 0, 0, result, blocked);
     check(result, 'recvmsg');
   }
   const from = decoder.decode(resultOut[0]!);
   const msgFlags = resultOut[1]!;
   const controlLength = resultOut[2]!;
   const control = controlLength > 0 ? parse(controlLength, from) : noControl;
-  if (trace.enabled) trace.recvmsg(fd, buffers.length, callFlags, from, control.length, result);
+  if (trace.enabled) trace.recvmsg(fd, buffers, callFlags, from, control, msgFlags, controlLength, result, blocked);
   return {
     bytes: result,
     from,

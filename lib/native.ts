@@ -129,6 +129,27 @@ export interface NativeBinding {
   getaddrinfoAsync(node: string | null, service: string | null, family: number, socktype: number, protocol: number, flags: number): Promise<NativeAddrinfo>;
   getnameinfo(address: Uint8Array, flags: number): NativeNameinfo;
   getnameinfoAsync(address: Uint8Array, flags: number): Promise<NativeNameinfo>;
+  /** poll(2) on (fd, events, revents) triples; revents written back. */
+  poll(entries: Int32Array, count: number, timeout: number): number;
+  /** select(2): readyOut[i] = 1 for each ready descriptor of the three sets laid end to end. */
+  select(readfds: Int32Array, writefds: Int32Array, exceptfds: Int32Array, timeout: number, readyOut: Uint8Array): number;
+  /** 1 when a call waiting for `events` on fd would block now, 0 when not, or -errno (the trace's probe). */
+  wouldWait(fd: number, events: number): number;
+  /** strerror(3): the platform's text for an errno. */
+  strerror(errno: number): string;
+  /** What the trace needs to print each call as the kernel got it (native/addon.cc). */
+  readonly kernelCalls: {
+    poll: string;
+    select: string;
+    /** Linux: the sigsetsize glibc passes to pselect6. */
+    sigsetSize?: number;
+    accept: string;
+    sendFlags: number;
+    /** Whether sendmmsg/recvmmsg exist; elsewhere a batch is a loop of sendmsg/recvmsg. */
+    mmsg: boolean;
+    socketTypeFlags: number;
+    recvmsgFlags: number;
+  };
 }
 
 /** A lookup's failure: the EAI_* code, and errno for EAI_SYSTEM. */

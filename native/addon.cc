@@ -3,6 +3,7 @@
 
 #include "addon_data.h"
 #include "address.h"
+#include "platform.h"
 #include "cmsg.h"
 #include "batch.h"
 #include "constants.h"
@@ -13,6 +14,8 @@
 #include "socket_handle.h"
 #include "sockopt.h"
 #include "sockopt_struct.h"
+#include "multiplex.h"
+#include "strerror.h"
 #include "syscalls.h"
 
 namespace bsdsock {
@@ -29,6 +32,31 @@ Napi::Object BuildInfo(Napi::Env env) {
   info.Set("portable", Napi::Boolean::New(env, false));
 #endif
   return info;
+}
+
+// What the trace needs to show each call as the kernel got it (strace's names, the flags bsdsock
+// adds): the rules live in platform.h and multiplex.cc, and are read here, not restated.
+Napi::Object KernelCalls(Napi::Env env) {
+  Napi::Object calls = MultiplexSyscalls(env);
+  calls.Set("sendFlags", Napi::Number::New(env, BSDSOCK_SEND_FLAGS));
+#ifdef BSDSOCK_HAVE_SOCK_CLOEXEC
+  calls.Set("socketTypeFlags", Napi::Number::New(env, SOCK_CLOEXEC));
+  calls.Set("accept", Napi::String::New(env, "accept4"));
+#else
+  calls.Set("socketTypeFlags", Napi::Number::New(env, 0));
+  calls.Set("accept", Napi::String::New(env, "accept"));
+#endif
+#ifdef BSDSOCK_HAVE_MMSG
+  calls.Set("mmsg", Napi::Boolean::New(env, true));
+#else
+  calls.Set("mmsg", Napi::Boolean::New(env, false));  // batches are loops of sendmsg/recvmsg
+#endif
+#if defined(BSDSOCK_HAVE_SOCK_CLOEXEC) && defined(MSG_CMSG_CLOEXEC)
+  calls.Set("recvmsgFlags", Napi::Number::New(env, MSG_CMSG_CLOEXEC));
+#else
+  calls.Set("recvmsgFlags", Napi::Number::New(env, 0));
+#endif
+  return calls;
 }
 
 }  // namespace
@@ -91,6 +119,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getaddrinfoAsync", Napi::Function::New(env, GetaddrinfoAsync, "getaddrinfoAsync"));
   exports.Set("getnameinfo", Napi::Function::New(env, Getnameinfo, "getnameinfo"));
   exports.Set("getnameinfoAsync", Napi::Function::New(env, GetnameinfoAsync, "getnameinfoAsync"));
+  exports.Set("poll", Napi::Function::New(env, Poll, "poll"));
+  exports.Set("select", Napi::Function::New(env, Select, "select"));
+  exports.Set("wouldWait", Napi::Function::New(env, WouldWait, "wouldWait"));
+  exports.Set("kernelCalls", KernelCalls(env));
+  exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   return exports;
 }
 

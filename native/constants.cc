@@ -8,6 +8,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -57,6 +59,10 @@ Napi::Object Constants(Napi::Env env) {
   BSDSOCK_CONSTANT(c, SOL_SOCKET);
   // SOL_SOCKET options.
   BSDSOCK_CONSTANT(c, SO_RCVBUF);
+#ifdef SO_RCVBUFFORCE
+  // Linux: SO_RCVBUF past net.core.rmem_max, for a process with CAP_NET_ADMIN.
+  BSDSOCK_CONSTANT(c, SO_RCVBUFFORCE);
+#endif
   BSDSOCK_CONSTANT(c, SO_SNDBUF);
   BSDSOCK_CONSTANT(c, SO_REUSEADDR);
 #ifdef SO_REUSEPORT
@@ -323,6 +329,17 @@ Napi::Object Constants(Napi::Env env) {
   BSDSOCK_CONSTANT(c, F_SETFL);
   BSDSOCK_CONSTANT(c, FD_CLOEXEC);
   BSDSOCK_CONSTANT(c, O_NONBLOCK);
+  // poll() events, and the limit of select()'s descriptor sets.
+  BSDSOCK_CONSTANT(c, POLLIN);
+  BSDSOCK_CONSTANT(c, POLLPRI);
+  BSDSOCK_CONSTANT(c, POLLOUT);
+  BSDSOCK_CONSTANT(c, POLLERR);
+  BSDSOCK_CONSTANT(c, POLLHUP);
+  BSDSOCK_CONSTANT(c, POLLNVAL);
+#ifdef POLLRDHUP
+  BSDSOCK_CONSTANT(c, POLLRDHUP);
+#endif
+  BSDSOCK_CONSTANT(c, FD_SETSIZE);
   // Sizes JavaScript needs to reserve memory for the kernel.
   c.Set("SOCKADDR_STORAGE_SIZE", Napi::Number::New(env, sizeof(sockaddr_storage)));
   c.Set("SUN_PATH_SIZE", Napi::Number::New(env, sizeof(sockaddr_un::sun_path)));

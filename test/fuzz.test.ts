@@ -739,8 +739,24 @@ const A = {
   iface: fc
     .oneof(fc.constantFrom<unknown>(LOOPBACK_IF, '127.0.0.1', '::1', `::%${LOOPBACK_IF}`, 'nosuch0', -1, 2 ** 32, 0.5), notANumber.filter((v) => v !== undefined && v !== null))
     .map((v) => ({ t: 'v' as const, v })),
+  pollfds: fc.oneof(
+    {
+      weight: 5,
+      arbitrary: fc
+        .array(fc.oneof({ weight: 6, arbitrary: fc.record({ fd: fdRecipe(true), events: fc.oneof(fc.constantFrom(0, api.POLLIN, api.POLLOUT, api.POLLIN | api.POLLOUT, api.POLLPRI), numberish) }) }, { weight: 1, arbitrary: notANumber }), { maxLength: 4 })
+        .map((m) => ({ t: 'pollfds' as const, m })),
+    },
+    { weight: 1, arbitrary: notANumber.map((v) => ({ t: 'v' as const, v })) },
+  ),
+  fdlist: fc.oneof(
+    { weight: 5, arbitrary: fc.array(fdRecipe(true), { maxLength: 4 }).map((m) => ({ t: 'fdlist' as const, m })) },
+    { weight: 1, arbitrary: notANumber.map((v) => ({ t: 'v' as const, v })) },
+  ),
+  // A wait that ends at once: 0 or 1 ms, or a value refused before the call. Never -1 or null
+  // (for ever), which on a pool socket with nothing to read would never return.
+  waitTimeout: fc.constantFrom<unknown>(0, 1, -2, 1.5, 2 ** 31, NaN, '5', {}, 10n).map((v) => ({ t: 'v' as const, v })),
 };
-type Arg = { t: 'fd'; r: FdRecipe } | { t: 'buf'; r: BufRecipe } | { t: 'addr'; r: AddrRecipe } | { t: 'opt'; r: Parameters<typeof makeOptionValue>[0] } | { t: 'v'; v: unknown } | { t: 'msgs'; m: Array<{ buf: BufRecipe; address?: AddrRecipe }> } | { t: 'bufs'; m: BufRecipe[] } | { t: 'sendmsg-options'; o: unknown };
+type Arg = { t: 'fd'; r: FdRecipe } | { t: 'buf'; r: BufRecipe } | { t: 'addr'; r: AddrRecipe } | { t: 'opt'; r: Parameters<typeof makeOptionValue>[0] } | { t: 'v'; v: unknown } | { t: 'msgs'; m: Array<{ buf: BufRecipe; address?: AddrRecipe }> } | { t: 'bufs'; m: BufRecipe[] } | { t: 'sendmsg-options'; o: unknown } | { t: 'pollfds'; m: unknown[] } | { t: 'fdlist'; m: FdRecipe[] };
 
 function makeArg(arg: Arg): unknown {
   switch (arg.t) {
@@ -751,6 +767,9 @@ function makeArg(arg: Arg): unknown {
     case 'v': return arg.v;
     case 'msgs': return arg.m.map((m) => (m.address === undefined ? { buf: makeBuf(m.buf) } : { buf: makeBuf(m.buf), address: makeAddr(m.address) }));
     case 'bufs': return arg.m.map(makeBuf);
+    case 'pollfds':
+      return arg.m.map((e) => (typeof e === 'object' && e !== null && 'fd' in e ? { ...(e as object), fd: makeFd((e as { fd: FdRecipe }).fd) } : e));
+    case 'fdlist': return arg.m.map(makeFd);
     case 'sendmsg-options': {
       if (typeof arg.o !== 'object' || arg.o === null) return arg.o;
       const o = arg.o as { address?: AddrRecipe; control?: unknown; encode?: boolean };
@@ -800,13 +819,18 @@ const FLAT: Record<string, fc.Arbitrary<Arg>[]> = {
   recvmmsg: [A.fd, A.bufs, A.flags],
   sendmsg: [A.fd, A.bufs, A.flags, A.sendmsgOptions],
   recvmsg: [A.fd, A.bufs, A.flags, A.recvmsgOptions],
+  poll: [A.pollfds, A.waitTimeout],
+  select: [A.fdlist, A.fdlist, A.fdlist, A.waitTimeout],
 };
+/** Calls whose trailing arguments are never left out: their defaults wait for ever. */
+const FULL_ARGS = new Set(['poll', 'select']);
 /** Exported from the package root but not part of the API, so not fuzzed (none today). */
 const NOT_PUBLIC: string[] = [];
 /** Functions without descriptors: their own property below. */
 const HELPERS = [
   'sockaddr', 'formatAddress', 'errnoName', 'strerror', 'socketError', 'isSocketError', 'setTrace', 'encodeControl', 'CMSG_LEN', 'CMSG_SPACE', 'prepareBatch',
   'if_nametoindex', 'if_indextoname', 'if_nameindex', 'getaddrinfo', 'getaddrinfoAsync', 'getnameinfo', 'getnameinfoAsync',
+  'addressEquals', 'perror', 'perrorText', 'systemErrorText',
 ];
 
 function isClass(value: unknown): boolean {
@@ -827,7 +851,7 @@ const flatCall: fc.Arbitrary<FlatCall & { raw: Arg[]; trace: boolean }> = fc
     const keep = fc.oneof({ weight: 4, arbitrary: fc.constant(spec.length) }, { weight: 1, arbitrary: fc.nat(spec.length) });
     return fc.tuple(fc.constant(fn), fc.tuple(...spec), keep, fc.boolean());
   })
-  .map(([fn, args, keep, trace]) => ({ fn, args: [], raw: (args as Arg[]).slice(0, Math.max(1, keep)), trace }));
+  .map(([fn, args, keep, trace]) => ({ fn, args: [], raw: (args as Arg[]).slice(0, FULL_ARGS.has(fn) ? args.length : Math.max(1, keep)), trace }));
 
 let traceLines = 0;
 const sink = (line: string): void => {
@@ -911,6 +935,9 @@ const helperCall = fc.oneof(
   fc.tuple(fc.constant('setTrace'), fc.oneof(fc.boolean(), notANumber)),
   fc.tuple(fc.constant('encodeControl'), fc.oneof({ weight: 4, arbitrary: fc.array(controlEntry, { maxLength: 4 }) }, { weight: 1, arbitrary: notANumber })),
   fc.tuple(fc.constantFrom('CMSG_LEN', 'CMSG_SPACE'), numberish),
+  fc.tuple(fc.constant('addressEquals'), fc.oneof(plainAddress, notANumber), fc.oneof(plainAddress, notANumber)),
+  fc.tuple(fc.constantFrom('perror', 'perrorText'), fc.oneof(fc.string({ maxLength: 10 }), notANumber), fc.oneof(notANumber, fc.integer({ min: 1, max: 200 }).map((e) => api.socketError(e, 'x')))),
+  fc.tuple(fc.constant('systemErrorText'), numberish),
   // A batch prepared from arbitrary messages, then sent (to a descriptor that is never open) and
   // through a connected socketpair after its buffers were possibly detached.
   fc.tuple(fc.constant('prepareBatch'), A.msgs, fc.integer({ min: 1_000_000, max: 2 ** 31 - 1 }), fc.boolean()),
@@ -996,6 +1023,15 @@ function runHelper([fn, ...args]: unknown[]): void {
     // Descriptors in 'rights' entries are only encoded here, never sent: any number will do.
     const entries = Array.isArray(args[0]) ? args[0].map((e) => (isRights(e) ? { ...e, fds: [1_000_000] } : makeControl(e))) : args[0];
     attempt('encodeControl', () => call(entries));
+  } else if (fn === 'perror') {
+    // It writes to stderr: the line is caught here instead of cluttering the run.
+    const write = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      attempt('perror', () => call(...args));
+    } finally {
+      process.stderr.write = write;
+    }
   } else {
     try {
       attempt(fn as string, () => call(...args));

@@ -1,6 +1,7 @@
 // The strace-style trace: exact lines for successes and failures, names taken from the right
 // namespace, buffers escaped and cut, nothing at all when off, and BSDSOCK_TRACE=1 in a child.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import {
@@ -47,10 +48,38 @@ import {
   read,
   type InetAddress,
   type TraceSink,
+  MSG_NOSIGNAL,
+  buildInfo,
+  IP_PKTINFO,
+  IP_RECVTOS,
+  IP_RECVTTL,
+  POLLIN,
+  POLLOUT,
+  SO_RXQ_OVFL,
+  accept,
+  listen,
+  poll,
+  recvmsg,
+  select,
+  recvmmsg,
+  sendmmsg,
+  sendmsg,
+  systemErrorText,
 } from '../lib';
+import { onLinux } from './helpers/platform';
 import { boundUdp, closeAll, closedUdpPort, track } from './helpers/sockets';
 
 const root = path.join(__dirname, '..');
+
+// What the kernel gets beyond what the program passed: SOCK_CLOEXEC on Linux (not in the
+// portable build, which sets FD_CLOEXEC afterwards), MSG_NOSIGNAL where it exists.
+const CLOEXEC = onLinux && !buildInfo.portable ? '|SOCK_CLOEXEC' : '';
+const NOSIGNAL = MSG_NOSIGNAL !== undefined ? 'MSG_NOSIGNAL' : '0';
+
+/** How a recvfrom() made with recvmsg(2) prints. */
+function recvmsgOf(fd: number, data: string, size: number, from: string, flags = '0'): string {
+  return `recvmsg(${fd}, {msg_name=${from}, msg_iov=[{iov_base=${data}, iov_len=${size}}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, ${flags})`;
+}
 
 afterEach(() => {
   setTrace(false);
@@ -88,14 +117,14 @@ describe('trace lines for calls that succeed', () => {
       close(server);
     });
     expect(lines).toEqual([
-      `socket(AF_INET, SOCK_DGRAM, 0) = ${server}`,
+      `socket(AF_INET, SOCK_DGRAM${CLOEXEC}, IPPROTO_IP) = ${server}`,
       `bind(${server}, 127.0.0.1:0) = 0`,
       `getsockname(${server}, 127.0.0.1:${port}) = 0`,
-      `socket(AF_INET, SOCK_DGRAM, 0) = ${client}`,
+      `socket(AF_INET, SOCK_DGRAM${CLOEXEC}, IPPROTO_IP) = ${client}`,
       `bind(${client}, 127.0.0.1:0) = 0`,
       `getsockname(${client}, 127.0.0.1:${clientPort}) = 0`,
-      `sendto(${client}, "hello", 5, 0, 127.0.0.1:${port}) = 5`,
-      `recvfrom(${server}, "hello", 1500, 0, 127.0.0.1:${clientPort}) = 5`,
+      `sendto(${client}, "hello", 5, ${NOSIGNAL}, 127.0.0.1:${port}) = 5`,
+      `${recvmsgOf(server, '"hello"', 1500, `127.0.0.1:${clientPort}`)} = 5`,
       `close(${client}) = 0`,
       `close(${server}) = 0`,
     ]);
@@ -113,9 +142,9 @@ describe('trace lines for calls that succeed', () => {
     });
     expect(lines).toEqual([
       `connect(${client.fd}, 127.0.0.1:${server.addr.port}) = 0`,
-      `send(${client.fd}, "peek", 4, 0) = 4`,
-      `recvfrom(${server.fd}, "peek", 8, MSG_PEEK|MSG_DONTWAIT, 127.0.0.1:${client.addr.port}) = 4`,
-      `recv(${server.fd}, "peek", 8, 0) = 4`,
+      `sendto(${client.fd}, "peek", 4, ${NOSIGNAL}, NULL) = 4`,
+      `${recvmsgOf(server.fd, '"peek"', 8, `127.0.0.1:${client.addr.port}`, 'MSG_PEEK|MSG_DONTWAIT')} = 4`,
+      `recvfrom(${server.fd}, "peek", 8, 0, NULL) = 4`,
       `connect(${client.fd}, AF_UNSPEC) = 0`,
     ]);
   });
@@ -142,7 +171,7 @@ describe('trace lines for calls that succeed', () => {
     track(pair[0]);
     track(pair[1]);
     expect(lines).toEqual([
-      `socketpair(AF_UNIX, SOCK_STREAM, 0, [${pair[0]}, ${pair[1]}]) = 0`,
+      `socketpair(AF_UNIX, SOCK_STREAM${CLOEXEC}, 0, [${pair[0]}, ${pair[1]}]) = 0`,
       `setsockopt(${tcp}, IPPROTO_TCP, TCP_NODELAY, [1]) = 0`,
       `setsockopt(${tcp}, IPPROTO_IP, IP_TOS, [16]) = 0`,
       `setsockopt(${tcp}, SOL_SOCKET, SO_RCVBUF, [4096]) = 0`,
@@ -182,7 +211,7 @@ describe('trace lines for calls that succeed', () => {
       `getsockopt(${fd}, IPPROTO_IP, IP_MULTICAST_IF, "0.0.0.0") = 0`,
       expect.any(String),
     ]);
-    expect(lines[5]).toMatch(raw >= 0 ? `socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) = ${raw}` : /^socket\(AF_INET, SOCK_RAW, IPPROTO_ICMP\) = -1 EPERM/);
+    expect(lines[5]).toMatch(raw >= 0 ? `socket(AF_INET, SOCK_RAW${CLOEXEC}, IPPROTO_ICMP) = ${raw}` : new RegExp(`^socket\\(AF_INET, SOCK_RAW\\${CLOEXEC}, IPPROTO_ICMP\\) = -1 EPERM`));
   });
 
   it('buffers are shown as C strings, escaped as strace does, and cut after 32 bytes', () => {
@@ -196,9 +225,9 @@ describe('trace lines for calls that succeed', () => {
     });
     const to = `127.0.0.1:${server.addr.port}`;
     expect(lines).toEqual([
-      `sendto(${client.fd}, "\\0\\1\\0021\\n\\t\\"\\\\\\310\\3778", 11, 0, ${to}) = 11`,
-      `sendto(${client.fd}, "${'a'.repeat(32)}"..., 40, 0, ${to}) = 40`,
-      `sendto(${client.fd}, "AB", 2, 0, ${to}) = 2`,
+      `sendto(${client.fd}, "\\0\\1\\0021\\n\\t\\"\\\\\\310\\3778", 11, ${NOSIGNAL}, ${to}) = 11`,
+      `sendto(${client.fd}, "${'a'.repeat(32)}"..., 40, ${NOSIGNAL}, ${to}) = 40`,
+      `sendto(${client.fd}, "AB", 2, ${NOSIGNAL}, ${to}) = 2`,
     ]);
   });
 });
@@ -217,7 +246,7 @@ describe('trace lines for calls that fail', () => {
         thrown = err;
       }
     });
-    expect(lines).toEqual([`recv(${client.fd}, …, 16, 0) = -1 ECONNREFUSED (Connection refused)`]);
+    expect(lines).toEqual([`recvfrom(${client.fd}, …, 16, 0, NULL) = -1 ECONNREFUSED (Connection refused)`]);
     // Tracing changes nothing about the call: the same typed error is thrown.
     expect(thrown).toBeInstanceOf(ConnectionRefusedError);
   });
@@ -238,9 +267,9 @@ describe('trace lines for calls that fail', () => {
       }
     });
     expect(lines).toEqual([
-      `recvfrom(${server.fd}, …, 1500, 0, …) = -1 EAGAIN (Resource temporarily unavailable)`,
-      `getpeername(${server.fd}, …) = -1 ENOTCONN (Socket is not connected)`,
-      `send(${server.fd}, "x", 1, 0) = -1 EDESTADDRREQ (Destination address required)`,
+      `recvmsg(${server.fd}, …, 0) = -1 EAGAIN (Resource temporarily unavailable)`,
+      `getpeername(${server.fd}, …) = -1 ENOTCONN (${systemErrorText(os.constants.errno.ENOTCONN)})`,
+      `sendto(${server.fd}, "x", 1, ${NOSIGNAL}, NULL) = -1 EDESTADDRREQ (Destination address required)`,
       `close(${closed}) = -1 EBADF (Bad file descriptor)`,
     ]);
   });
@@ -263,7 +292,7 @@ describe('the switch', () => {
     close(fd);
     boundUdp();
     expect(sink).toHaveBeenCalledTimes(1);
-    expect(sink).toHaveBeenCalledWith(`socket(AF_INET, SOCK_DGRAM, 0) = ${fd}`);
+    expect(sink).toHaveBeenCalledWith(`socket(AF_INET, SOCK_DGRAM${CLOEXEC}, IPPROTO_IP) = ${fd}`);
   });
 
   it('refuses anything but a boolean or a function', () => {
@@ -295,8 +324,8 @@ describe('BSDSOCK_TRACE in the environment', () => {
   it('BSDSOCK_TRACE=1 prints every call to stderr, and nothing to stdout', () => {
     const { stdout, stderr, fds: [fd, again] } = run({ BSDSOCK_TRACE: '1' });
     expect(stderr).toBe(
-      `socket(AF_INET, SOCK_DGRAM, 0) = ${fd}\nclose(${fd}) = 0\n` +
-      `socket(AF_INET, SOCK_DGRAM, 0) = ${again}\nclose(${again}) = 0\n`,
+      `socket(AF_INET, SOCK_DGRAM${CLOEXEC}, IPPROTO_IP) = ${fd}\nclose(${fd}) = 0\n` +
+      `socket(AF_INET, SOCK_DGRAM${CLOEXEC}, IPPROTO_IP) = ${again}\nclose(${again}) = 0\n`,
     );
     expect(stdout).toBe(`fds ${fd} ${again}\n`);
   });
@@ -305,7 +334,7 @@ describe('BSDSOCK_TRACE in the environment', () => {
     expect(run({}).stderr).toBe('');
     expect(run({ BSDSOCK_TRACE: '0' }).stderr).toBe('');
     const { stderr, fds: [fd] } = run({ BSDSOCK_TRACE: '1' }, 'off');
-    expect(stderr).toBe(`socket(AF_INET, SOCK_DGRAM, 0) = ${fd}\nclose(${fd}) = 0\n`);
+    expect(stderr).toBe(`socket(AF_INET, SOCK_DGRAM${CLOEXEC}, IPPROTO_IP) = ${fd}\nclose(${fd}) = 0\n`);
   });
 
   it('a sink that throws does not undo the call: the result is returned, the error reported after', () => {
@@ -318,5 +347,230 @@ describe('BSDSOCK_TRACE in the environment', () => {
       console.log('returned', typeof fd);
       b.close(fd);`], { cwd: root, encoding: 'utf8', timeout: 15000 });
     expect(out).toBe('returned number\nreported: sink failed\n');
+  });
+});
+
+describe('batches', () => {
+  // sendmmsg/recvmmsg exist on Linux (not in the portable build); elsewhere bsdsock loops.
+  const mmsg = onLinux && !buildInfo.portable;
+
+  it('an empty batch makes no syscall and prints nothing', () => {
+    const server = boundUdp();
+    const lines = capture(() => {
+      expect(sendmmsg(server.fd, [])).toBe(0);
+      expect(recvmmsg(server.fd, [])).toEqual([]);
+    });
+    expect(lines).toEqual([]);
+  });
+
+  (mmsg ? it.skip : it)('without sendmmsg/recvmmsg, each sendmsg and recvmsg of the loop is printed', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    const to = `127.0.0.1:${server.addr.port}`;
+    const from = `127.0.0.1:${client.addr.port}`;
+    const lines = capture(() => {
+      sendmmsg(client.fd, [{ buf: Buffer.from('one'), address: server.addr }, { buf: Buffer.from('two'), address: server.addr }]);
+      recvmmsg(server.fd, [Buffer.alloc(8), Buffer.alloc(8), Buffer.alloc(8)]);
+    });
+    const message = (data: string, size: number, name: string) =>
+      `{msg_name=${name}, msg_iov=[{iov_base="${data}", iov_len=${size}}], msg_iovlen=1, msg_controllen=0, msg_flags=0}`;
+    expect(lines).toEqual([
+      `sendmsg(${client.fd}, ${message('one', 3, to)}, ${NOSIGNAL}) = 3`,
+      `sendmsg(${client.fd}, ${message('two', 3, to)}, ${NOSIGNAL}) = 3`,
+      `recvmsg(${server.fd}, ${message('one', 8, from)}, 0) = 3`,
+      `recvmsg(${server.fd}, ${message('two', 8, from)}, MSG_DONTWAIT) = 3`,
+      `recvmsg(${server.fd}, …, MSG_DONTWAIT) = -1 (the error ends the batch and is not reported)`,
+    ]);
+  });
+});
+
+describe('the sink is told which bsdsock call made a syscall named otherwise', () => {
+  it('recvfrom made with recvmsg, send as sendto, recv as recvfrom; none where the names agree', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    connect(client.fd, server.addr);
+    const seen: [string, string | undefined][] = [];
+    const previous = setTrace((line, madeBy) => seen.push([line.slice(0, line.indexOf('(')), madeBy]));
+    try {
+      send(client.fd, Buffer.from('a'));
+      sendto(client.fd, Buffer.from('b'), 0, server.addr);
+      recvfrom(server.fd, Buffer.alloc(4));
+      recv(server.fd, Buffer.alloc(4));
+      select([server.fd], [], [], 0);
+    } finally {
+      setTrace(previous);
+    }
+    expect(seen).toEqual([
+      ['sendto', 'send'],
+      ['sendto', undefined],
+      ['recvmsg', 'recvfrom'],
+      ['recvfrom', 'recv'],
+      [onLinux ? 'pselect6' : 'select', onLinux ? 'select' : undefined],
+    ]);
+  });
+});
+
+describe('calls that wait, as strace shows a blocked call', () => {
+  it('a receive that blocks prints <unfinished ...> when it starts and <... resumed> when it returns', () => {
+    const server = boundUdp();
+    setsockopt(server.fd, SOL_SOCKET, SO_RCVTIMEO, 50);
+    const lines = capture(() => {
+      expect(() => recvfrom(server.fd, Buffer.alloc(64))).toThrow();
+      expect(() => recv(server.fd, Buffer.alloc(64))).toThrow();
+    });
+    expect(lines).toEqual([
+      `recvmsg(${server.fd}, <unfinished ...>`,
+      `<... recvmsg resumed>…, 0) = -1 EAGAIN (Resource temporarily unavailable)`,
+      `recvfrom(${server.fd}, <unfinished ...>`,
+      `<... recvfrom resumed>…, 64, 0, NULL) = -1 EAGAIN (Resource temporarily unavailable)`,
+    ]);
+  });
+
+  it('the unfinished line is printed before the call waits: a datagram sent meanwhile completes it', async () => {
+    const server = boundUdp(); // with a 5 s safety timeout
+    const seen: string[] = [];
+    // Another process sends once this one is blocked: the unfinished line is its signal.
+    const sender = spawn(process.execPath, ['-e', `
+      const b = require('bsdsock');
+      process.stdin.once('data', () => {
+        const fd = b.socket(b.AF_INET, b.SOCK_DGRAM);
+        b.sendto(fd, Buffer.from('late'), 0, { family: 'AF_INET', address: '127.0.0.1', port: ${server.addr.port} });
+        b.close(fd);
+      });`], { cwd: root, stdio: ['pipe', 'inherit', 'inherit'] });
+    const exited = new Promise((resolve) => sender.on('close', resolve));
+    const previous = setTrace((line) => {
+      seen.push(line);
+      if (line.endsWith('<unfinished ...>')) sender.stdin!.write('go\n');
+    });
+    try {
+      recvfrom(server.fd, Buffer.alloc(64));
+    } finally {
+      setTrace(previous);
+      sender.stdin!.end();
+    }
+    await exited;
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBe(`recvmsg(${server.fd}, <unfinished ...>`);
+    expect(seen[1]).toMatch(new RegExp(`^<\\.\\.\\. recvmsg resumed>\\{msg_name=127\\.0\\.0\\.1:\\d+, msg_iov=\\[\\{iov_base="late", iov_len=64\\}\\], msg_iovlen=1, msg_controllen=0, msg_flags=0\\}, 0\\) = 4$`));
+  }, 20000);
+
+  it('a call that cannot wait prints one line: data waiting, MSG_DONTWAIT, a non-blocking descriptor', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    const lines = capture(() => {
+      sendto(client.fd, Buffer.from('a'), 0, server.addr);
+      recv(server.fd, Buffer.alloc(4));
+      expect(() => recv(server.fd, Buffer.alloc(4), MSG_DONTWAIT)).toThrow();
+      setNonBlocking(server.fd);
+      expect(() => recv(server.fd, Buffer.alloc(4))).toThrow();
+    });
+    expect(lines.filter((l) => l.includes('unfinished') || l.includes('resumed'))).toEqual([]);
+    expect(lines).toContain(`recvfrom(${server.fd}, …, 4, MSG_DONTWAIT, NULL) = -1 EAGAIN (Resource temporarily unavailable)`);
+  });
+
+  it('poll and select print as strace prints them, Timeout included', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    const name = onLinux ? 'pselect6' : 'select';
+    const lines = capture(() => {
+      poll([{ fd: server.fd, events: POLLIN }], 0);
+      select([server.fd], [], [], 0);
+      poll([{ fd: server.fd, events: POLLIN }], 20);
+      sendto(client.fd, Buffer.from('x'), 0, server.addr);
+      poll([{ fd: server.fd, events: POLLIN | POLLOUT }], 1000);
+      select([server.fd], [client.fd], [], null);
+    });
+    const nfds = Math.max(server.fd, client.fd) + 1;
+    const sigmask = '{sigmask=NULL, sigsetsize=8}'; // as strace shows glibc's pselect6 on Linux
+    const zero = onLinux ? `{tv_sec=0, tv_nsec=0}, ${sigmask}` : '{tv_sec=0, tv_usec=0}';
+    expect(lines).toEqual([
+      `poll([{fd=${server.fd}, events=POLLIN}], 1, 0) = 0 (Timeout)`,
+      `${name}(${server.fd + 1}, [${server.fd}], NULL, NULL, ${zero}) = 0 (Timeout)`,
+      `poll([{fd=${server.fd}, events=POLLIN}], 1, 20 <unfinished ...>`,
+      `<... poll resumed>) = 0 (Timeout)`,
+      `sendto(${client.fd}, "x", 1, ${NOSIGNAL}, 127.0.0.1:${server.addr.port}) = 1`,
+      `poll([{fd=${server.fd}, events=POLLIN|POLLOUT}], 1, 1000) = 1 ([{fd=${server.fd}, revents=POLLIN|POLLOUT}])`,
+      `${name}(${nfds}, [${server.fd}], [${client.fd}], NULL, NULL${onLinux ? `, ${sigmask}` : ''}) = 2 (in [${server.fd}], out [${client.fd}])`,
+    ]);
+  });
+
+  (onLinux && !buildInfo.portable ? it : it.skip)('accept is accept4 with SOCK_CLOEXEC on Linux', () => {
+    const listener = track(socket(AF_INET, SOCK_STREAM));
+    bind(listener, { family: 'AF_INET', address: '127.0.0.1', port: 0 });
+    listen(listener, 1);
+    const client = track(socket(AF_INET, SOCK_STREAM));
+    connect(client, getsockname(listener));
+    let accepted = -1;
+    const lines = capture(() => {
+      accepted = track(accept(listener).fd);
+    });
+    const peer = getsockname(client) as InetAddress;
+    expect(lines).toEqual([`accept4(${listener}, 127.0.0.1:${peer.port}, SOCK_CLOEXEC) = ${accepted}`]);
+  });
+});
+
+describe('control messages, decoded as strace decodes them', () => {
+  it('a sender without an address (an unbound AF_UNIX socket) has no msg_name', () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM).map(track) as [number, number];
+    send(a, Buffer.from('anon'));
+    const lines = capture(() => {
+      recvfrom(b, Buffer.alloc(8));
+    });
+    expect(lines).toEqual([`recvmsg(${b}, {msg_iov=[{iov_base="anon", iov_len=8}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0) = 4`]);
+  });
+
+  (onLinux ? it : it.skip)('IP_PKTINFO, TTL and TOS on receive; MSG_CMSG_CLOEXEC as the kernel got it', () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    setsockopt(server.fd, IPPROTO_IP, IP_PKTINFO!, true);
+    setsockopt(server.fd, IPPROTO_IP, IP_RECVTTL!, true);
+    setsockopt(server.fd, IPPROTO_IP, IP_RECVTOS!, true);
+    setsockopt(client.fd, IPPROTO_IP, IP_TOS, 0x10);
+    sendto(client.fd, Buffer.from('ctl'), 0, server.addr);
+    const lines = capture(() => {
+      recvmsg(server.fd, [Buffer.alloc(8)]);
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('{cmsg_level=SOL_IP, cmsg_type=IP_PKTINFO, cmsg_data={ipi_ifindex=1, ipi_spec_dst=inet_addr("127.0.0.1"), ipi_addr=inet_addr("127.0.0.1")}}');
+    expect(lines[0]).toContain('{cmsg_level=SOL_IP, cmsg_type=IP_TTL, cmsg_data=[64]}');
+    expect(lines[0]).toContain('{cmsg_level=SOL_IP, cmsg_type=IP_TOS, cmsg_data=[0x10]}');
+    // The portable build passes no MSG_CMSG_CLOEXEC (it sets FD_CLOEXEC on received descriptors).
+    const flags = CLOEXEC ? 'MSG_CMSG_CLOEXEC' : '0';
+    expect(lines[0]).toMatch(new RegExp(`msg_iov=\\[\\{iov_base="ctl", iov_len=8\\}\\], msg_iovlen=1, msg_control=\\[.*\\], msg_controllen=\\d+, msg_flags=0\\}, ${flags}\\) = 3$`));
+  });
+
+  (onLinux ? it : it.skip)("SO_RXQ_OVFL's drop count", () => {
+    const server = boundUdp();
+    const client = boundUdp();
+    setsockopt(server.fd, SOL_SOCKET, SO_RCVBUF, 1);
+    setsockopt(server.fd, SOL_SOCKET, SO_RXQ_OVFL!, true);
+    setNonBlocking(server.fd);
+    for (let i = 0; i < 200; i++) sendto(client.fd, Buffer.alloc(1000), 0, server.addr);
+    while (true) {
+      try {
+        recvmsg(server.fd, [Buffer.alloc(1000)]);
+      } catch {
+        break;
+      }
+    }
+    sendto(client.fd, Buffer.from('after'), 0, server.addr);
+    const lines = capture(() => {
+      recvmsg(server.fd, [Buffer.alloc(8)]);
+    });
+    expect(lines[0]).toMatch(/msg_control=\[\{cmsg_level=SOL_SOCKET, cmsg_type=SO_RXQ_OVFL, cmsg_data=\[[1-9]\d*\]\}\]/);
+  });
+
+  it("SCM_RIGHTS' descriptors, sent and received", () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM).map(track) as [number, number];
+    const passed = track(socket(AF_INET, SOCK_DGRAM));
+    let got = -1;
+    const lines = capture(() => {
+      sendmsg(a, [Buffer.from('fd')], 0, { control: [{ kind: 'rights', fds: [passed] }] });
+      const { control } = recvmsg(b, [Buffer.alloc(4)]);
+      got = track((control[0] as { fds: number[] }).fds[0]!);
+    });
+    expect(lines[0]).toContain(`msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[${passed}]}]`);
+    expect(lines[0]).toMatch(new RegExp(`^sendmsg\\(${a}, \\{msg_iov=\\[\\{iov_base="fd", iov_len=2\\}\\], msg_iovlen=1, msg_control=.*, msg_controllen=\\d+, msg_flags=0\\}, ${NOSIGNAL}\\) = 2$`));
+    expect(lines[1]).toContain(`msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[${got}]}]`);
   });
 });

@@ -1,4 +1,4 @@
-// The points of the UDP course notes (../shared/seed/udp-notes.en.md), each shown with real
+// The points of the UDP course notes (docs/notes/udp-notes.en.md), each shown with real
 // kernel sockets on loopback through the flat, C-like API.
 import {
   AF_INET,

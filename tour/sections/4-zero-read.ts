@@ -1,12 +1,11 @@
 // Point 4: a return of 0 means "an empty datagram" on UDP and "end of stream" on TCP.
-'use strict';
+import { SHUT_WR, connect, formatAddress, read, recvfrom, sendto, shutdown, write } from 'bsdsock';
+import type { Section, Tour } from '../context';
 
-const { SHUT_WR, connect, formatAddress, read, recvfrom, sendto, shutdown, write } = require('bsdsock');
-
-module.exports = {
+const section: Section = {
   point: 4,
   title: 'recvfrom returning 0 against read returning 0',
-  run(t) {
+  run(t: Tour) {
     t.claim('4', '“recvfrom returning 0 is fine (a zero-length datagram arrived), whereas read returning 0 on TCP ' +
       'means the peer closed the connection.”');
     const buf = Buffer.alloc(1500);
@@ -39,3 +38,5 @@ module.exports = {
     'a return of 0 did not mean what the notes say (see above).');
   },
 };
+
+export default section;

@@ -1,33 +1,30 @@
-#!/usr/bin/env node
-// The tour of the UDP course notes (../shared/seed/udp-notes.en.md): `npm start`.
+// The tour of the UDP course notes (docs/notes/udp-notes.en.md): `npm start`.
 //
 // Each of the nine points runs on real kernel sockets on loopback, in its own section: what the
 // notes claim, the calls made (an strace-style trace, from bsdsock's setTrace), what the kernel
 // answered, and whether that confirms the claim. A claim the kernel contradicts is reported as
-// such. Every blocking receive has a timeout (SO_RCVTIMEO), so nothing can hang.
+// such. Every socket gets a receive timeout (SO_RCVTIMEO), so nothing can hang; that safety
+// net is set with the trace off, so it is not among the calls students read.
 //
 //   npm start                     all nine sections
 //   npm start -- --section 3      one section
-'use strict';
+import { CONFIRMED, Tour, type Section } from './context';
+import datagrams from './sections/1-datagrams';
+import sequence from './sections/2-sequence';
+import sendto from './sections/3-sendto';
+import zeroRead from './sections/4-zero-read';
+import servers from './sections/5-servers';
+import receiveBuffer from './sections/6-receive-buffer';
+import connect from './sections/7-connect';
+import reconnect from './sections/8-reconnect';
+import performance from './sections/9-performance';
 
-const { Tour, CONFIRMED } = require('./context');
-
-const sections = [
-  require('./sections/1-datagrams'),
-  require('./sections/2-sequence'),
-  require('./sections/3-sendto'),
-  require('./sections/4-zero-read'),
-  require('./sections/5-servers'),
-  require('./sections/6-receive-buffer'),
-  require('./sections/7-connect'),
-  require('./sections/8-reconnect'),
-  require('./sections/9-performance'),
-];
+const sections: Section[] = [datagrams, sequence, sendto, zeroRead, servers, receiveBuffer, connect, reconnect, performance];
 
 const USAGE = 'usage: npm start [-- --section N]   (N from 1 to 9)';
 
 /** The sections asked for on the command line: all, or the one of --section N / --section=N. */
-function selected(argv) {
+function selected(argv: string[]): Section[] | undefined {
   if (argv.length === 0) return sections;
   const match = /^--section(?:=(.*))?$/.exec(argv[0]);
   const value = match && (match[1] ?? argv[1]);
@@ -38,12 +35,12 @@ function selected(argv) {
 }
 
 // `npm start | head` closes the pipe early: that ends the tour quietly, not with a stack trace.
-process.stdout.on('error', (err) => {
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') throw err;
   process.exit(0);
 });
 
-async function main() {
+async function main(): Promise<number> {
   const chosen = selected(process.argv.slice(2));
   if (!chosen) {
     console.error(USAGE);
@@ -57,9 +54,10 @@ async function main() {
   });
   tour.print(tour.c.bold('The UDP course notes, checked against this kernel') +
     ` (${process.platform}, Node ${process.version}, all on loopback).`);
-  tour.paragraph('', '', 'Each section quotes the notes, shows the calls made as strace would show them, ' +
-    'says what the kernel answered, and whether that confirms the claim. Every socket first gets a receive ' +
-    'timeout (SO_RCVTIMEO, 2 s) so that no receive can hang the tour.');
+  tour.paragraph('', '', 'The notes are bsdsock\'s own, on the UDP chapter of Stevens\' UNIX Network Programming: ' +
+    'docs/notes/udp-notes.en.md. Each section quotes the notes, shows the calls made as strace would show them, ' +
+    'says what the kernel answered, and whether that confirms the claim. Behind the scenes every socket gets a ' +
+    'receive timeout (SO_RCVTIMEO, 2 s, not shown) so that no receive can hang the tour.');
 
   for (const section of chosen) {
     tour.section(section.point, section.title);

@@ -1,14 +1,13 @@
 // Point 1: UDP is message-oriented. Two datagrams stay two datagrams; two TCP writes need not
 // stay two reads. (Unreliability is shown by points 3 and 6: no error for a datagram sent into
 // the void, and datagrams dropped by a full receive buffer.)
-'use strict';
+import { IPPROTO_TCP, TCP_NODELAY, connect, read, recvfrom, sendto, setsockopt, write } from 'bsdsock';
+import type { Section, Tour } from '../context';
 
-const { IPPROTO_TCP, TCP_NODELAY, connect, read, recvfrom, sendto, setsockopt, write } = require('bsdsock');
-
-module.exports = {
+const section: Section = {
   point: 1,
   title: 'UDP is a message-oriented, unreliable datagram protocol',
-  run(t) {
+  run(t: Tour) {
     t.claim('1', '“UDP is a message-oriented, unreliable datagram protocol.”');
 
     t.step('a bound receiver and a sender; two datagrams of 3 and 5 bytes');
@@ -39,3 +38,5 @@ module.exports = {
       `UDP did not return the datagrams as sent (${first} and ${second} bytes for 3 and 5).`);
   },
 };
+
+export default section;

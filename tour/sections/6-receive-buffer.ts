@@ -1,9 +1,7 @@
 // Point 6: the receive buffer is a FIFO queue of datagrams, and a full one drops arrivals.
-'use strict';
-
-const fs = require('node:fs');
-const { SOL_SOCKET, SO_RCVBUF, getsockopt, recvfrom, sendto, setNonBlocking, setsockopt } = require('bsdsock');
-const { attempt, is } = require('../context');
+import * as fs from 'node:fs';
+import { SOL_SOCKET, SO_RCVBUF, getsockopt, recvfrom, sendto, setNonBlocking, setsockopt, type SocketError } from 'bsdsock';
+import { attempt, is, type Section, type Tour } from '../context';
 
 const SENT = 200;
 const SIZE = 512;
@@ -12,21 +10,21 @@ const SIZE = 512;
  * The kernel's own count of datagrams dropped at a UDP socket: the "drops" column of
  * /proc/net/udp, on the line whose local port is `port` (Linux only; undefined elsewhere).
  */
-function kernelDrops(port) {
+function kernelDrops(port: number): number | undefined {
   if (process.platform !== 'linux') return undefined;
   const rows = fs.readFileSync('/proc/net/udp', 'utf8').trim().split('\n').slice(1); // after the header
   for (const row of rows) {
     const fields = row.trim().split(/\s+/);
     // Field 1 is local_address, HEXIP:HEXPORT; "drops" is the last field of the row.
-    if (parseInt(fields[1].split(':')[1], 16) === port) return Number(fields[fields.length - 1]);
+    if (parseInt(fields[1]?.split(':')[1] ?? '', 16) === port) return Number(fields[fields.length - 1]);
   }
   return undefined;
 }
 
-module.exports = {
+const section: Section = {
   point: 6,
   title: 'the socket receive buffer',
-  run(t) {
+  run(t: Tour) {
     t.claim('6', '“Every UDP socket has one; each arriving datagram is queued in it, and when it is full, arriving ' +
       'datagrams are dropped. recvfrom takes datagrams out in FIFO order.”');
 
@@ -47,9 +45,9 @@ module.exports = {
 
     t.step('the receiver drains its queue without blocking, until EAGAIN');
     setNonBlocking(receiver.fd);
-    const order = [];
+    const order: number[] = [];
     const buf = Buffer.alloc(SIZE);
-    let stop;
+    let stop: SocketError | undefined;
     t.condensed(() => {
       while (!(stop = attempt(() => recvfrom(receiver.fd, buf)))) order.push(buf.readUInt32BE(0));
     });
@@ -70,3 +68,5 @@ module.exports = {
       'the receive buffer did not queue and drop as the notes say (see above).');
   },
 };
+
+export default section;

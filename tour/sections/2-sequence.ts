@@ -1,13 +1,11 @@
 // Point 2: the UDP client/server sequence, the calls of Stevens' figure 8.1, in one thread.
-'use strict';
+import { SOL_SOCKET, SO_RCVTIMEO, formatAddress, getsockname, recvfrom, sendto, setsockopt } from 'bsdsock';
+import { attempt, is, portOf, timed, type Section, type Tour } from '../context';
 
-const { SOL_SOCKET, SO_RCVTIMEO, formatAddress, getsockname, recvfrom, sendto, setsockopt } = require('bsdsock');
-const { attempt, is, timed, SAFETY_TIMEOUT_MS } = require('../context');
-
-module.exports = {
+const section: Section = {
   point: 2,
   title: 'the UDP client/server sequence',
-  run(t) {
+  run(t: Tour) {
     t.claim('2', '“Server: socket() → bind() → recvfrom() (blocks until a client\'s datagram arrives) → process ' +
       'the request → sendto() the reply. Client: socket() → sendto() the request → recvfrom() the reply → close().”');
 
@@ -17,7 +15,7 @@ module.exports = {
     setsockopt(server.fd, SOL_SOCKET, SO_RCVTIMEO, 200);
     const buf = Buffer.alloc(1500);
     const wait = timed(() => attempt(() => recvfrom(server.fd, buf)));
-    setsockopt(server.fd, SOL_SOCKET, SO_RCVTIMEO, SAFETY_TIMEOUT_MS);
+    t.safety(server.fd);
 
     t.step('client: socket() and sendto() the request (no bind: the kernel picks its port now)');
     const client = t.udp();
@@ -38,9 +36,11 @@ module.exports = {
       `then it returned the request from ${formatAddress(request.from)} (the client is ${formatAddress(clientAddr)}), ` +
       `and the client got "${replyText}" from ${formatAddress(answer.from)}.`);
     // The unbound client is bound to 0.0.0.0 (any address) and a port: the port identifies it.
-    t.check('2', waited && request.from.port === clientAddr.port && replyText === 'HELLO, SERVER' &&
+    t.check('2', waited && portOf(request.from) === portOf(clientAddr) && replyText === 'HELLO, SERVER' &&
       formatAddress(answer.from) === formatAddress(server.addr),
     'the sequence works as drawn: recvfrom blocks until a datagram is there, and tells the server whom to answer.',
     'the exchange did not go as the notes draw it (see the kernel\'s answers above).');
   },
 };
+
+export default section;

@@ -1,15 +1,14 @@
 // Point 3: what sendto and recvfrom say about addresses, the zero-length datagram, and what a
 // successful sendto does (not) promise.
-'use strict';
-
-const {
+import {
   IPPROTO_IP, IP_RECVERR, MSG_ERRQUEUE, SOL_SOCKET, SO_ERROR, SO_RCVTIMEO, bind, connect, formatAddress, getsockname,
-  getsockopt, recv, recvfrom, recvmsg, send, sendto, setsockopt,
-} = require('bsdsock');
-const { attempt, is } = require('../context');
+  getsockopt, recv, recvfrom, recvmsg, send, sendto, setsockopt, type ErrorQueueMessage, type RecvmsgResult,
+  type SocketAddress,
+} from 'bsdsock';
+import { attempt, is, type Section, type Tour } from '../context';
 
 /** A loopback port where nothing listens: one the kernel just handed out, closed again. */
-function freePort(t) {
+function freePort(t: Tour): SocketAddress {
   const probe = t.udp();
   bind(probe, { family: 'AF_INET', address: '127.0.0.1', port: 0 });
   const addr = getsockname(probe);
@@ -17,10 +16,10 @@ function freePort(t) {
   return addr;
 }
 
-module.exports = {
+const section: Section = {
   point: 3,
   title: 'sendto',
-  run(t) {
+  run(t: Tour) {
     const buf = Buffer.alloc(1500);
 
     // 3.1 -----------------------------------------------------------------------------------
@@ -85,13 +84,13 @@ module.exports = {
     const listener = t.udp();
     setsockopt(listener, IPPROTO_IP, IP_RECVERR, 1);
     sendto(listener, Buffer.from('anyone there?'), 0, nobody);
-    let report;
+    let report: ErrorQueueMessage | undefined;
     for (let tries = 0; tries < 50 && !report; tries++) {
-      let got;
+      let got: RecvmsgResult | undefined;
       const failed = attempt(() => {
         got = recvmsg(listener, [Buffer.alloc(64)], MSG_ERRQUEUE);
       });
-      if (got) report = got.control.find((entry) => entry.kind === 'error');
+      if (got) report = got.control.find((entry): entry is ErrorQueueMessage => entry.kind === 'error');
       else if (is(failed, 'EAGAIN')) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // still on its way
       else break;
     }
@@ -104,3 +103,5 @@ module.exports = {
       : 'no report arrived in the error queue.');
   },
 };
+
+export default section;

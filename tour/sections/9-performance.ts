@@ -1,9 +1,7 @@
 // Point 9: is a connected UDP socket faster at sending to one peer? Measured here, in this run:
 // the tour does not know the answer in advance, and says so when the measurement disagrees.
-'use strict';
-
-const { connect, send, sendto, sockaddr } = require('bsdsock');
-const { CONFIRMED, CONTRADICTED, NOT_CONFIRMED } = require('../context');
+import { connect, send, sendto, sockaddr } from 'bsdsock';
+import { CONFIRMED, CONTRADICTED, NOT_CONFIRMED, type Section, type Tour } from '../context';
 
 const ROUNDS = 5; // alternated, so that a burst of other load hits both kinds alike
 const ROUND_MS = 100;
@@ -11,7 +9,7 @@ const BATCH = 500;
 const MARGIN = 0.05; // a difference under 5% is noise on a shared machine, not a finding
 
 /** Datagrams per second `sendOne` achieves for about ROUND_MS. */
-function rate(sendOne) {
+function rate(sendOne: () => unknown): number {
   const start = process.hrtime.bigint();
   const end = start + BigInt(ROUND_MS * 1e6);
   let count = 0;
@@ -24,17 +22,17 @@ function rate(sendOne) {
   return count / (Number(now - start) / 1e9);
 }
 
-function median(values) {
+function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const perSecond = (r) => `${Math.round(r).toLocaleString('en-US')} datagrams/s`;
+const perSecond = (r: number): string => `${Math.round(r).toLocaleString('en-US')} datagrams/s`;
 
-module.exports = {
+const section: Section = {
   point: 9,
   title: 'performance of a connected UDP socket',
-  run(t) {
+  run(t: Tour) {
     t.claim('9', '“When sending many datagrams to the same peer, a connected UDP socket is more efficient (the ' +
       'kernel does not set up and tear down the destination for every datagram).”');
     const receiver = t.udp({ bound: true }); // never read: once its queue is full the kernel drops, for both alike
@@ -49,7 +47,7 @@ module.exports = {
     sendto(unconnected, payload, 0, peer);
     send(connected, payload);
 
-    const rates = { unconnected: [], connected: [] };
+    const rates: { unconnected: number[]; connected: number[] } = { unconnected: [], connected: [] };
     t.untraced(() => {
       for (let r = 0; r < ROUNDS; r++) {
         rates.unconnected.push(rate(() => sendto(unconnected, payload, 0, peer)));
@@ -73,3 +71,5 @@ module.exports = {
     }
   },
 };
+
+export default section;

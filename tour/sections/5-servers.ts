@@ -1,29 +1,35 @@
 // Point 5: one UDP socket serves every client; a TCP server gets a descriptor per client from
 // accept() and, here, hands each to a worker thread (the fork() of the C server).
-'use strict';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { accept, close, connect, formatAddress, read, recvfrom, sendto, write } from 'bsdsock';
+import { SAFETY_TIMEOUT_MS, type Section, type Tour } from '../context';
 
-const path = require('node:path');
-const { Worker } = require('node:worker_threads');
-const { accept, close, connect, formatAddress, read, recvfrom, sendto, write } = require('bsdsock');
-const { SAFETY_TIMEOUT_MS } = require('../context');
+/** What a worker reports when its client has gone (tcp-worker.ts). */
+interface WorkerReport {
+  threadId: number;
+  lines: string[];
+  echoed: number;
+  error?: string;
+}
 
 const CLIENTS = 3;
 
 /** Start a worker for one accepted descriptor; resolves with what it reports once it has exited. */
-function serveInWorker(fd) {
+function serveInWorker(fd: number): Promise<WorkerReport> {
   const worker = new Worker(path.join(__dirname, '..', 'tcp-worker.js'), { workerData: { fd, timeoutMs: SAFETY_TIMEOUT_MS } });
   return new Promise((resolve, reject) => {
-    let report;
-    worker.on('message', (message) => { report = message; });
+    let report: WorkerReport | undefined;
+    worker.on('message', (message: WorkerReport) => { report = message; });
     worker.on('error', reject);
     worker.on('exit', () => (report ? resolve(report) : reject(new Error(`worker for fd ${fd} ended without a report`))));
   });
 }
 
-module.exports = {
+const section: Section = {
   point: 5,
   title: 'one UDP server for every client, against a TCP server per connection',
-  async run(t) {
+  async run(t: Tour) {
     t.claim('5', '“A TCP server is typically concurrent (forks a child per accepted connection); a UDP server is ' +
       'typically one process serving every client.”');
     const buf = Buffer.alloc(1500);
@@ -91,9 +97,11 @@ module.exports = {
       echoes.every(Boolean) && reports.every((r) => r.error === undefined);
     t.kernel(`accept() returned ${fds.size} new descriptors (${[...fds].join(', ')}) beside the listening fd ${listener.fd}; ` +
       `${threads.size} worker threads served them at the same time, and each client got its own echo` +
-      `${reports.some((r) => r.error) ? `; a worker failed: ${reports.find((r) => r.error).error}` : ''}.`);
+      `${reports.some((r) => r.error) ? `; a worker failed: ${reports.find((r) => r.error)?.error}` : ''}.`);
     t.check('5/TCP', tcpOk,
       'a TCP server meets each client on a descriptor of its own, so one worker (or child) per connection is the natural shape.',
       'the per-connection TCP server did not work as the notes describe (see above).');
   },
 };
+
+export default section;

@@ -1,14 +1,12 @@
 // Point 8: a UDP socket may connect again (to retarget, or with AF_UNSPEC to dissolve); a TCP
 // socket connects once.
-'use strict';
+import { connect, formatAddress, getpeername, getsockname, recvfrom, send, sendto } from 'bsdsock';
+import { attempt, is, portOf, type Section, type Tour } from '../context';
 
-const { connect, formatAddress, getpeername, getsockname, recvfrom, send, sendto } = require('bsdsock');
-const { attempt, is } = require('../context');
-
-module.exports = {
+const section: Section = {
   point: 8,
   title: 'UDP connect can be called many times; TCP only once',
-  run(t) {
+  run(t: Tour) {
     const buf = Buffer.alloc(1500);
     t.claim('8.1', '“UDP connect can be called many times … (1) point the socket at a new peer IP/port”');
     const first = t.udp({ bound: true });
@@ -41,7 +39,7 @@ module.exports = {
     sendto(client, Buffer.from('4'), 0, first.addr);
     const backAtFirst = recvfrom(first.fd, buf);
     t.closeAll();
-    const released = before.port !== 0 && after.port === 0;
+    const released = portOf(before) !== 0 && portOf(after) === 0;
     t.kernel(`connect(AF_UNSPEC) returned 0; getpeername: ${noPeer ? noPeer.code : 'still a peer!'}; send without ` +
       `an address: ${noDestination ? noDestination.code : 'sent!'}; sendto: delivered (${backAtFirst.bytes} byte). ` +
       `getsockname went from ${formatAddress(before)} to ${formatAddress(after)}` +
@@ -62,3 +60,5 @@ module.exports = {
       'a second TCP connect did not fail with EISCONN.');
   },
 };
+
+export default section;

@@ -1,15 +1,13 @@
 // Point 7: connect on a UDP socket records the peer; write/read (send/recv) then need no address.
-'use strict';
-
-const {
+import {
   MSG_DONTWAIT, connect, formatAddress, getpeername, getsockname, read, recv, recvfrom, send, sendto, write,
-} = require('bsdsock');
-const { attempt, is } = require('../context');
+} from 'bsdsock';
+import { attempt, is, type Section, type Tour } from '../context';
 
-module.exports = {
+const section: Section = {
   point: 7,
   title: 'connect on UDP',
-  run(t) {
+  run(t: Tour) {
     t.claim('7', '“The kernel (1) checks for (and from then on reports) asynchronous errors, and (2) records the ' +
       'peer\'s IP address and port. After connect, sendto/recvfrom are not needed: write/read (or send/recv) work, ' +
       'and what is written goes to the connected peer.”');
@@ -50,3 +48,5 @@ module.exports = {
     'connect did not make write/read talk to the recorded peer (see above).');
   },
 };
+
+export default section;
