@@ -1,8 +1,7 @@
 #include "syscall.h"
 
 #include <cerrno>
-#include <climits>
-#include <ctime>
+#include <chrono>
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -12,43 +11,28 @@ namespace bsdsock {
 
 namespace {
 
-long long NowNanoseconds() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec;
-}
-
-// The socket's SO_RCVTIMEO or SO_SNDTIMEO in nanoseconds; 0 when it has none, or when the
+// The socket's SO_RCVTIMEO or SO_SNDTIMEO; negative (none) when it has none, or when the
 // descriptor is not a socket (read() and write() take any descriptor).
-long long SocketTimeoutNanoseconds(int fd, Waits direction) {
+std::chrono::nanoseconds SocketTimeout(int fd, Waits direction) {
   timeval timeout{};
   socklen_t length = sizeof timeout;
   int name = direction == Waits::kToReceive ? SO_RCVTIMEO : SO_SNDTIMEO;
-  if (getsockopt(fd, SOL_SOCKET, name, &timeout, &length) == -1) return 0;
-  return static_cast<long long>(timeout.tv_sec) * 1000000000LL + static_cast<long long>(timeout.tv_usec) * 1000LL;
+  if (getsockopt(fd, SOL_SOCKET, name, &timeout, &length) == -1) return std::chrono::nanoseconds(-1);
+  auto total = std::chrono::seconds(timeout.tv_sec) + std::chrono::microseconds(timeout.tv_usec);
+  return total == total.zero() ? std::chrono::nanoseconds(-1) : std::chrono::nanoseconds(total);
 }
 
 }  // namespace
 
-int InterruptedCall::MillisecondsLeft() const {
-  if (!bounded_) return -1;
-  long long left = deadline_ns_ - NowNanoseconds();
-  if (left <= 0) return 0;
-  long long milliseconds = (left + 999999) / 1000000;
-  return milliseconds > INT_MAX ? INT_MAX : static_cast<int>(milliseconds);
-}
-
 bool InterruptedCall::Again() {
   if (!started_) {
     started_ = true;
-    long long timeout = SocketTimeoutNanoseconds(fd_, direction_);
-    bounded_ = timeout > 0;
-    deadline_ns_ = NowNanoseconds() + timeout;
+    deadline_ = Deadline(SocketTimeout(fd_, direction_));
   }
-  if (!bounded_) return true;
+  if (deadline_.forever()) return true;
   pollfd entry{fd_, static_cast<short>(direction_ == Waits::kToReceive ? POLLIN : POLLOUT), 0};
   for (;;) {
-    int left = MillisecondsLeft();
+    int left = deadline_.LeftMs();
     if (left == 0) break;
     int ready = poll(&entry, 1, left);
     if (ready > 0) return true;

@@ -13,36 +13,12 @@
 #include <sys/time.h>
 
 #include "args.h"
+#include "deadline.h"
 #include "syscall.h"
 
 namespace bsdsock {
 
 namespace {
-
-// A timeout that keeps its bound when a signal interrupts the wait (EINTR): each retry waits
-// only for the time left, as PEP 475 does, so a steady stream of signals cannot make it last
-// for ever. (The kernel does not restart poll/select with SA_RESTART; they fail with EINTR.)
-class Deadline {
- public:
-  // timeout_ms < 0: no deadline.
-  explicit Deadline(int64_t timeout_ms)
-      : forever_(timeout_ms < 0),
-        end_(Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms)) {}
-
-  bool forever() const { return forever_; }
-
-  // Milliseconds left, rounded up so that a wait never ends early; 0 once the time is up.
-  int64_t LeftMs() const {
-    auto left = end_ - Clock::now();
-    if (left <= Clock::duration::zero()) return 0;
-    return std::chrono::ceil<std::chrono::milliseconds>(left).count();
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool forever_;
-  Clock::time_point end_;
-};
 
 // Runs wait(timeout_ms) until it returns something other than EINTR, with the time left.
 template <typename Wait>
@@ -52,7 +28,7 @@ int RetryWithDeadline(int64_t timeout_ms, Wait wait) {
   for (;;) {
     int result = wait(left);
     if (result != -1 || errno != EINTR) return result;
-    left = deadline.forever() ? -1 : deadline.LeftMs();
+    left = deadline.LeftMs();
   }
 }
 

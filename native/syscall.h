@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <sys/types.h>
 
+#include "deadline.h"
+
 namespace bsdsock {
 
 // Retry a call interrupted by a signal, for calls that never wait on a socket timeout (fcntl,
@@ -45,14 +47,13 @@ class InterruptedCall {
   // call again. False: the timeout ran out, errno is EAGAIN (what the kernel answers then).
   bool Again();
   // Milliseconds left (rounded up), or -1 when the socket has no timeout. Call after Again().
-  int MillisecondsLeft() const;
+  int MillisecondsLeft() const { return deadline_.LeftMs(); }
 
  private:
   int fd_;
   Waits direction_;
   bool started_ = false;
-  bool bounded_ = false;
-  long long deadline_ns_ = 0;
+  Deadline deadline_{-1};
 };
 
 // Retry a blocking call on a socket after EINTR, within the socket's timeout (see above). The
