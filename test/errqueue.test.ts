@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import {
+  AF_INET,
   AF_UNIX,
   CMSG_SPACE,
   ConnectionRefusedError,
@@ -42,6 +43,7 @@ import {
   type InetAddress,
   type SocketAddress,
 } from '../lib';
+import { canMakeNamespaces, ip, mustIp, socketIn } from './helpers/netns';
 import { itOnLinux, onLinux } from './helpers/platform';
 import { boundUdp, boundUdp6, closeAll, closeTracked, closedUdpPort, receiveTimeout, track } from './helpers/sockets';
 
@@ -240,19 +242,7 @@ describe('loopback', () => {
  * each socket inside a namespace and passes it back over an AF_UNIX socket (SCM_RIGHTS).
  * ------------------------------------------------------------------------------------------- */
 
-function probeNetns(): boolean {
-  if (!onLinux || process.getuid?.() !== 0) return false;
-  const name = `bsq${process.pid}probe`;
-  try {
-    execFileSync('ip', ['netns', 'add', name], { stdio: 'ignore' });
-    execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const canNetns = probeNetns();
+const canNetns = canMakeNamespaces(`bsq${process.pid}probe`).ok;
 const itIfNetns = canNetns ? it : it.skip;
 
 const prefix = `bsq${process.pid}`;
@@ -264,14 +254,10 @@ const MISSING = '198.18.1.99';
 const CLIENT = '198.18.0.1';
 const LINK_MTU = 1280;
 
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 function buildTopology(): void {
-  for (const name of Object.values(ns)) ip('netns', 'add', name);
-  ip('link', 'add', 'c0', 'netns', ns.client, 'type', 'veth', 'peer', 'r0', 'netns', ns.router);
-  ip('link', 'add', 'r1', 'netns', ns.router, 'mtu', String(LINK_MTU), 'type', 'veth', 'peer', 'h0', 'netns', ns.host, 'mtu', String(LINK_MTU));
+  for (const name of Object.values(ns)) mustIp('netns', 'add', name);
+  mustIp('link', 'add', 'c0', 'netns', ns.client, 'type', 'veth', 'peer', 'r0', 'netns', ns.router);
+  mustIp('link', 'add', 'r1', 'netns', ns.router, 'mtu', String(LINK_MTU), 'type', 'veth', 'peer', 'h0', 'netns', ns.host, 'mtu', String(LINK_MTU));
   const addresses: [string, string, string][] = [
     [ns.client, 'c0', `${CLIENT}/24`],
     [ns.router, 'r0', `${ROUTER}/24`],
@@ -279,50 +265,31 @@ function buildTopology(): void {
     [ns.host, 'h0', `${HOST}/24`],
     [ns.host, 'h0', `${HOST_SECOND}/24`],
   ];
-  for (const [name, dev, address] of addresses) ip('-n', name, 'addr', 'add', address, 'dev', dev);
+  for (const [name, dev, address] of addresses) mustIp('-n', name, 'addr', 'add', address, 'dev', dev);
   for (const [name, devs] of [[ns.client, ['lo', 'c0']], [ns.router, ['lo', 'r0', 'r1']], [ns.host, ['lo', 'h0']]] as const) {
-    for (const dev of devs) ip('-n', name, 'link', 'set', dev, 'up');
+    for (const dev of devs) mustIp('-n', name, 'link', 'set', dev, 'up');
   }
-  ip('-n', ns.client, 'route', 'add', 'default', 'via', ROUTER);
-  ip('-n', ns.host, 'route', 'add', 'default', 'via', '198.18.1.1');
+  mustIp('-n', ns.client, 'route', 'add', 'default', 'via', ROUTER);
+  mustIp('-n', ns.host, 'route', 'add', 'default', 'via', '198.18.1.1');
   // The router forwards, and gives up on an address that does not answer ARP after 100 ms
   // (the default is 3 s) before it reports the host unreachable.
-  ip('netns', 'exec', ns.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1',
+  mustIp('netns', 'exec', ns.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1',
     'net.ipv4.neigh.r1.retrans_time_ms=100', 'net.ipv4.neigh.r1.mcast_solicit=1');
 }
 
 function removeTopology(): void {
   for (const name of Object.values(ns)) {
     try {
-      ip('netns', 'del', name);
+      mustIp('netns', 'del', name);
     } catch {
       // not created
     }
   }
 }
 
-const addonPath = process.env.BSDSOCK_ADDON
-  ? path.resolve(process.env.BSDSOCK_ADDON)
-  : path.join(__dirname, '..', 'build', 'Release', 'bsdsock.node');
-
 /** A UDP socket created inside namespace `name`, tracked, with the safety receive timeout. */
 function udpIn(name: string): number {
-  const [mine, theirs] = socketpair(AF_UNIX, SOCK_DGRAM).map(track) as [number, number];
-  const script = `
-    const b = require(${JSON.stringify(addonPath)});
-    const fd = b.socket(b.constants.AF_INET, b.constants.SOCK_DGRAM, 0);
-    if (fd < 0 || b.sendmsg(3, [Buffer.from('fd')], 0, null, [{ kind: 'rights', fds: [fd] }]) < 0) process.exit(1);`;
-  const child = spawnSync('ip', ['netns', 'exec', name, process.execPath, '-e', script], {
-    stdio: ['ignore', 'ignore', 'pipe', theirs],
-    timeout: 10_000,
-  });
-  if (child.status !== 0) throw new Error(`socket in ${name} failed: ${child.stderr?.toString()}`);
-  closeTracked(theirs);
-  const got = recvmsg(mine, [Buffer.alloc(4)], MSG_DONTWAIT, { controlSize: CMSG_SPACE(4) });
-  closeTracked(mine);
-  const rights = got.control.find((c) => c.kind === 'rights');
-  if (rights?.kind !== 'rights' || rights.fds.length !== 1) throw new Error('no descriptor came back');
-  const fd = track(rights.fds[0]!);
+  const fd = track(socketIn(name, AF_INET, SOCK_DGRAM));
   receiveTimeout(fd, 5000);
   return fd;
 }

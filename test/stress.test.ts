@@ -35,7 +35,7 @@ import {
   type UnixAddress,
 } from '../lib';
 import { closeSockets, track } from './helpers/async-sockets';
-import { canMakeNamespaces, ip, mustIp, removeLeftovers, socketIn } from './helpers/namespaces';
+import { canMakeNamespaces, ip, mustIp, removeLeftovers, socketIn } from './helpers/netns';
 
 const COUNT = 20000;
 /** The smallest send buffer the kernel allows (it raises smaller requests to its minimum). */
@@ -334,7 +334,7 @@ describe('send-queue stress on AF_UNIX datagram sockets', () => {
  *
  *   client namespace  198.18.5.1/24 --veth (tbf 8mbit)-- 198.18.5.2/24  peer namespace
  *
- * Both sockets are made inside their namespace (helpers/namespaces.ts) and held by this process;
+ * Both sockets are made inside their namespace (helpers/netns.ts) and held by this process;
  * datagrams go only to the peer socket. Skipped, saying why, where namespaces cannot be made.
  */
 const QUEUE_CLIENT_NS = `bsdsock-qc-${process.pid}`;

@@ -4,7 +4,7 @@
 //   client namespace  198.18.2.1/24 --veth-- 198.18.2.2/24  peer namespace (a UDP echo process)
 //
 // The test process stays in its own namespace and holds sockets made inside the client
-// namespace (passed back with SCM_RIGHTS, see helpers/namespaces.ts). Mid-conversation the echo
+// namespace (passed back with SCM_RIGHTS, see helpers/netns.ts). Mid-conversation the echo
 // process is killed and its namespace deleted: the kernel then destroys the namespace and the
 // veth pair with it, so the client's link and its route to 198.18.2.0/24 disappear. What a
 // user must see: every send resolves or fails with a typed error (NetworkUnreachableError once
@@ -24,7 +24,7 @@ import {
 } from '../lib';
 import { sleep } from './helpers/async-sockets';
 import { openDescriptors } from './helpers/descriptors';
-import { canMakeNamespaces, ip, mustIp, removeLeftovers, socketIn } from './helpers/namespaces';
+import { canMakeNamespaces, ip, mustIp, removeLeftovers, socketIn } from './helpers/netns';
 import { start, type Child } from './helpers/processes';
 
 const CLIENT_NS = `bsdsock-vc-${process.pid}`;

@@ -1,33 +1,53 @@
-// Two real hosts for tests: network namespaces made by the test, joined by a veth pair, with
-// programs run inside them as `ip netns exec <ns> node -e ...` using the package (built in
-// dist/). IPv4 from 198.18.0.0/15 and IPv6 from fd00::/8 only; nothing leaves the namespaces.
-// The same pattern as netns.test.ts, reusable by any test file (each picks its own subnet).
+// Network namespaces for the tests that need a second host (Linux, as root), in one place:
+// running `ip`, finding out whether namespaces can be made, removing those a killed run left
+// behind, sockets made inside a namespace, and two (or three) real hosts joined by veth pairs
+// with programs run inside them as `ip netns exec <ns> node -e ...` using the package (dist/).
+// IPv4 from 198.18.0.0/15 and IPv6 from fd00::/8 only; tests send only to hosts inside the
+// namespaces they made. Each test file picks its own subnet and names.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { AF_UNIX, CMSG_SPACE, MSG_DONTWAIT, SOCK_DGRAM, close, recvmsg, socketpair } from '../../lib';
 import { waitFor } from './processes';
 
 const root = path.join(__dirname, '..', '..');
 
+/** Runs `ip` with `args`: whether it succeeded, and what it printed. */
 export function ip(...args: string[]): { ok: boolean; output: string } {
   const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10000 });
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim() };
 }
 
-function must(...args: string[]): void {
+/** Runs `ip` with `args`, and throws with its output when it fails. */
+export function mustIp(...args: string[]): void {
   const r = ip(...args);
   if (!r.ok) throw new Error(`ip ${args.join(' ')}: ${r.output}`);
 }
 
-/** Whether this process may make network namespaces, and if not, why. */
-export function canMakeNamespaces(): { ok: true } | { ok: false; reason: string } {
+/** Whether this process may make network namespaces, and if not, why (for a skipped title). */
+export function canMakeNamespaces(probe = `bsdsock-probe-${process.pid}`): { ok: true } | { ok: false; reason: string } {
   if (process.platform !== 'linux') return { ok: false, reason: 'network namespaces are Linux only' };
-  const probe = `bsdsock-probe-${process.pid}`;
   const made = ip('netns', 'add', probe);
   if (!made.ok) return { ok: false, reason: `'ip netns add' is not permitted here: ${made.output || 'no ip command'}` };
   ip('netns', 'del', probe);
   return { ok: true };
+}
+
+/**
+ * Deletes the namespaces matching `pattern` (group 1: the name, group 2: the tag of the run
+ * that made it, its pid or a part of it) that carry `ownTag` or whose process is gone: a run
+ * that was killed cannot clean up after itself.
+ */
+export function removeLeftovers(pattern: RegExp, ownTag = String(process.pid)): void {
+  for (const line of ip('netns', 'list').output.split('\n')) {
+    const m = pattern.exec(line);
+    if (m && (m[2] === ownTag || !alive(Number(m[2])))) {
+      ip('netns', 'del', m[1]!);
+      // The files `ip netns exec` binds over /etc inside it (resolv.conf), where a test made some.
+      fs.rmSync(path.join('/etc/netns', m[1]!), { recursive: true, force: true });
+    }
+  }
 }
 
 function alive(pid: number): boolean {
@@ -84,15 +104,15 @@ export class TwoHosts {
   async setUp(): Promise<void> {
     this.#removeLeftovers();
     const { a, b } = this;
-    must('netns', 'add', a.ns);
-    must('netns', 'add', b.ns);
-    must('link', 'add', a.dev, 'netns', a.ns, 'type', 'veth', 'peer', 'name', b.dev, 'netns', b.ns);
+    mustIp('netns', 'add', a.ns);
+    mustIp('netns', 'add', b.ns);
+    mustIp('link', 'add', a.dev, 'netns', a.ns, 'type', 'veth', 'peer', 'name', b.dev, 'netns', b.ns);
     for (const host of [a, b]) {
       this.sysctl(host, `net.ipv6.conf.${host.dev}.accept_dad`, '0');
-      must('-n', host.ns, 'addr', 'add', `${host.ipv4}/24`, 'brd', '+', 'dev', host.dev);
-      must('-n', host.ns, 'addr', 'add', `${host.ipv6}/64`, 'dev', host.dev, 'nodad');
-      must('-n', host.ns, 'link', 'set', host.dev, ...(this.#mtu === undefined ? [] : ['mtu', String(this.#mtu)]), 'up');
-      must('-n', host.ns, 'link', 'set', 'lo', 'up');
+      mustIp('-n', host.ns, 'addr', 'add', `${host.ipv4}/24`, 'brd', '+', 'dev', host.dev);
+      mustIp('-n', host.ns, 'addr', 'add', `${host.ipv6}/64`, 'dev', host.dev, 'nodad');
+      mustIp('-n', host.ns, 'link', 'set', host.dev, ...(this.#mtu === undefined ? [] : ['mtu', String(this.#mtu)]), 'up');
+      mustIp('-n', host.ns, 'link', 'set', 'lo', 'up');
     }
     // The kernel gives a link its fe80:: address only once the carrier is up on both ends,
     // a moment after 'link set up': link-scope IPv6 multicast leaves from that address.
@@ -110,14 +130,14 @@ export class TwoHosts {
     const tag = `${process.pid % 100000}`;
     const far: Host = { ns: `bsdsock-${this.#prefix}c-${tag}`, dev: `bs${this.#prefix}${tag}c`, ipv4: `198.18.${subnet}.2`, ipv6: `fd00:${subnet}::2` };
     const routerDev = `bs${this.#prefix}${tag}r`;
-    must('netns', 'add', far.ns);
+    mustIp('netns', 'add', far.ns);
     this.#extra.push(far.ns);
-    must('link', 'add', routerDev, 'netns', router.ns, 'type', 'veth', 'peer', 'name', far.dev, 'netns', far.ns);
-    must('-n', router.ns, 'addr', 'add', `198.18.${subnet}.1/24`, 'dev', routerDev);
-    must('-n', far.ns, 'addr', 'add', `${far.ipv4}/24`, 'dev', far.dev);
-    for (const [ns, dev] of [[router.ns, routerDev], [far.ns, far.dev], [far.ns, 'lo']] as const) must('-n', ns, 'link', 'set', dev, 'up');
-    must('-n', far.ns, 'route', 'add', 'default', 'via', `198.18.${subnet}.1`);
-    must('-n', from.ns, 'route', 'add', `198.18.${subnet}.0/24`, 'via', router.ipv4);
+    mustIp('link', 'add', routerDev, 'netns', router.ns, 'type', 'veth', 'peer', 'name', far.dev, 'netns', far.ns);
+    mustIp('-n', router.ns, 'addr', 'add', `198.18.${subnet}.1/24`, 'dev', routerDev);
+    mustIp('-n', far.ns, 'addr', 'add', `${far.ipv4}/24`, 'dev', far.dev);
+    for (const [ns, dev] of [[router.ns, routerDev], [far.ns, far.dev], [far.ns, 'lo']] as const) mustIp('-n', ns, 'link', 'set', dev, 'up');
+    mustIp('-n', far.ns, 'route', 'add', 'default', 'via', `198.18.${subnet}.1`);
+    mustIp('-n', from.ns, 'route', 'add', `198.18.${subnet}.0/24`, 'via', router.ipv4);
     this.sysctl(router, 'net.ipv4.ip_forward', '1');
     for (const [ns, dev] of [[router.ns, routerDev], [far.ns, far.dev]] as const) {
       await waitFor(() => /\bLOWER_UP\b/.test(ip('-n', ns, 'link', 'show', 'dev', dev).output), `the carrier of ${dev}`);
@@ -135,7 +155,7 @@ export class TwoHosts {
 
   /** Adds an address to a host's veth (a second source on the same host). */
   addAddress(host: Host, cidr: string, ...flags: string[]): void {
-    must('-n', host.ns, 'addr', 'add', cidr, 'dev', host.dev, ...flags);
+    mustIp('-n', host.ns, 'addr', 'add', cidr, 'dev', host.dev, ...flags);
   }
 
   /** Sets a sysctl inside a host's namespace (per-namespace ones only). */
@@ -217,13 +237,35 @@ export class TwoHosts {
   }
 
   #removeLeftovers(): void {
-    const pattern = new RegExp(`^(bsdsock-${this.#prefix}[abc]-(\\d+))\\b`);
-    for (const line of ip('netns', 'list').output.split('\n')) {
-      const m = pattern.exec(line);
-      if (m && (Number(m[2]) === process.pid % 100000 || !alive(Number(m[2])))) {
-        ip('netns', 'del', m[1]!);
-        fs.rmSync(path.join('/etc/netns', m[1]!), { recursive: true, force: true });
-      }
-    }
+    removeLeftovers(new RegExp(`^(bsdsock-${this.#prefix}[abc]-(\\d+))\\b`), String(process.pid % 100000));
+  }
+
+}
+
+/**
+ * A socket made inside namespace `ns` (a socket belongs to the namespace it was made in for
+ * life): a child started with `ip netns exec` makes it and passes it back with SCM_RIGHTS. The
+ * descriptor is this process's, close-on-exec, and the caller's to close.
+ */
+export function socketIn(ns: string, domain: number, type: number): number {
+  const [mine, theirs] = socketpair(AF_UNIX, SOCK_DGRAM);
+  try {
+    const script = `
+      const b = require('bsdsock');
+      const fd = b.socket(${domain}, ${type});
+      b.sendmsg(3, [Buffer.from('fd')], 0, { control: [{ kind: 'rights', fds: [fd] }] });`;
+    const child = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '-e', script], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe', theirs],
+      timeout: 10000,
+    });
+    if (child.status !== 0) throw new Error(`socket in ${ns} failed: ${child.stderr?.toString() ?? child.error}`);
+    const got = recvmsg(mine, [Buffer.alloc(4)], MSG_DONTWAIT, { controlSize: CMSG_SPACE(4) });
+    const rights = got.control.find((c) => c.kind === 'rights');
+    if (rights?.kind !== 'rights' || rights.fds.length !== 1) throw new Error(`no descriptor came back from ${ns}`);
+    return rights.fds[0]!;
+  } finally {
+    close(mine);
+    close(theirs);
   }
 }
