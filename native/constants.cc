@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/icmp6.h>  // ICMP6_*: RFC 3542 names, on Linux and macOS alike
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/select.h>
@@ -15,8 +16,7 @@
 
 #if defined(__linux__)
 #include <linux/errqueue.h>  // SO_EE_ORIGIN_*
-#include <netinet/icmp6.h>
-#include <netinet/ip_icmp.h>
+#include <netinet/ip_icmp.h>  // ICMP_*: Linux's names (BSD's differ: ICMP_UNREACH, ...)
 #endif
 
 #include "platform.h"
