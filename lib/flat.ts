@@ -23,7 +23,7 @@ import { check, checkValue } from './result';
 import { binding } from './native';
 import { refuseOwned } from './ownership';
 import * as trace from './trace';
-import { checkBoolean, checkBuffer, checkCount, checkFd, checkFlags, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
+import { checkBoolean, checkBuffer, checkConstant, checkCount, checkFd, checkFlags, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
 
 /** What {@link recvfrom} returns. */
 export interface RecvfromResult {
@@ -57,9 +57,9 @@ function encoded(address: AddressInput): EncodedAddress {
 
 /** `socket(2)`: a new descriptor, always close-on-exec. Blocking, as in C. */
 export function socket(domain: number, type: number, protocol = 0): number {
-  checkInt32(domain, 'domain');
-  checkInt32(type, 'type');
-  checkInt32(protocol, 'protocol');
+  checkConstant(domain, 'domain', 'AF_INET, AF_INET6 or AF_UNIX');
+  checkConstant(type, 'type', 'SOCK_DGRAM, SOCK_STREAM or SOCK_RAW');
+  checkConstant(protocol, 'protocol', '0, IPPROTO_UDP or IPPROTO_ICMP');
   const result = binding.socket(domain, type, protocol);
   if (trace.enabled) trace.socket(domain, type, protocol, result);
   return check(result, 'socket');
@@ -67,9 +67,9 @@ export function socket(domain: number, type: number, protocol = 0): number {
 
 /** `socketpair(2)`: two connected descriptors, both close-on-exec. */
 export function socketpair(domain: number, type: number, protocol = 0): [number, number] {
-  checkInt32(domain, 'domain');
-  checkInt32(type, 'type');
-  checkInt32(protocol, 'protocol');
+  checkConstant(domain, 'domain', 'AF_INET, AF_INET6 or AF_UNIX');
+  checkConstant(type, 'type', 'SOCK_DGRAM, SOCK_STREAM or SOCK_RAW');
+  checkConstant(protocol, 'protocol', '0, IPPROTO_UDP or IPPROTO_ICMP');
   const result = binding.socketpair(domain, type, protocol);
   if (trace.enabled) trace.socketpair(domain, type, protocol, result);
   return checkValue(result, 'socketpair');
@@ -250,8 +250,8 @@ function isTimevalOption(level: number, name: number): boolean {
  */
 export function setsockopt(fd: number, level: number, name: number, value: number | boolean | ArrayBufferView | StructOptionValue): void {
   checkFd(fd);
-  checkInt32(level, 'level');
-  checkInt32(name, 'name');
+  checkConstant(level, 'level', 'SOL_SOCKET, IPPROTO_IP or IPPROTO_IPV6');
+  checkConstant(name, 'name', 'SO_REUSEADDR, IP_TTL or IPV6_V6ONLY');
   let result: number;
   if (ArrayBuffer.isView(value)) {
     checkBuffer(value, 'value');
@@ -281,8 +281,8 @@ export function getsockopt<T extends number | Linger | string = number>(fd: numb
 export function getsockopt(fd: number, level: number, name: number, buf: ArrayBufferView | undefined): number;
 export function getsockopt(fd: number, level: number, name: number, buf?: ArrayBufferView): number | Linger | string {
   checkFd(fd);
-  checkInt32(level, 'level');
-  checkInt32(name, 'name');
+  checkConstant(level, 'level', 'SOL_SOCKET, IPPROTO_IP or IPPROTO_IPV6');
+  checkConstant(name, 'name', 'SO_REUSEADDR, IP_TTL or IPV6_V6ONLY');
   if (buf !== undefined) {
     const size = checkBuffer(buf, 'buf');
     const length = binding.getsockoptRaw(fd, level, name, buf, 0, size);

@@ -69,6 +69,17 @@ export function checkFlags(flags: unknown, given: boolean): number {
   return flags;
 }
 
+/**
+ * An argument that takes one of the C constants. A string (`'inet'`, `'AF_INET'`, as other
+ * libraries spell a family) is refused with the names of the constants meant.
+ */
+export function checkConstant(value: unknown, name: string, meant: string): asserts value is number {
+  if (typeof value === 'string') {
+    throw invalidType(name, `a number: one of the C constants, such as ${meant} (import them from 'bsdsock')`, value);
+  }
+  checkInt32(value, name);
+}
+
 /** A descriptor number. Whether it is open is for the kernel to say (EBADF). */
 export function checkFd(fd: unknown): asserts fd is number {
   checkInteger(fd, 'fd', 0, INT32_MAX);

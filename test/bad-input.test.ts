@@ -772,3 +772,15 @@ describe('one flags rule for every call that takes flags', () => {
     }
   });
 });
+
+describe('a string where a C constant belongs', () => {
+  it.each([
+    ['socket domain', () => api.socket('inet' as never, SOCK_DGRAM), /"domain".*AF_INET, AF_INET6 or AF_UNIX/],
+    ['socket type', () => api.socket(AF_INET, 'dgram' as never), /"type".*SOCK_DGRAM/],
+    ['new Socket', () => new api.Socket('AF_INET' as never, SOCK_DGRAM), /"domain".*AF_INET/],
+    ['setsockopt level', () => api.setsockopt(NOFD, 'SOL_SOCKET' as never, api.SO_REUSEADDR, 1), /"level".*SOL_SOCKET/],
+    ['getsockopt name', () => api.getsockopt(NOFD, api.SOL_SOCKET, 'SO_RCVBUF' as never), /"name".*SO_REUSEADDR/],
+  ])('%s: ERR_INVALID_ARG_TYPE naming the constants meant', (_what, call, message) => {
+    expect(call).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(message) }));
+  });
+});
