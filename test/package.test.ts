@@ -53,6 +53,12 @@ describe('the bsdsock package', () => {
     expect(out).toBe('true []');
   });
 
+  it('publishes no internal member in its declarations (the native callbacks, the adopting constructor, the binding)', () => {
+    const socketDts = fs.readFileSync(path.join(root, 'dist', 'socket.d.ts'), 'utf8');
+    for (const internal of ['kDeliver', 'kReady', 'kErrors', 'adoptFd']) expect(socketDts).not.toContain(internal);
+    expect(fs.readFileSync(path.join(root, 'dist', 'native.d.ts'), 'utf8')).not.toMatch(/export declare const binding\b/);
+  });
+
   it('ships type declarations that a strict TypeScript consumer compiles against', () => {
     expect(fs.existsSync(path.join(root, 'dist', 'index.d.ts'))).toBe(true);
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { types: string };
