@@ -4,6 +4,7 @@
 // "Before any syscall" is shown two ways: the binding's syscall entry points are spied on and
 // must not be called, and the fixed arguments of each call name a descriptor that is never
 // open (NOFD) so that anything reaching the kernel would come back as EBADF instead.
+import { thrown } from './helpers/thrown';
 import * as fs from 'node:fs';
 
 import {
@@ -123,14 +124,6 @@ function isError(value: unknown): value is Error {
   return Object.prototype.toString.call(value) === '[object Error]';
 }
 
-function thrown(fn: () => unknown): Error & { code?: string; syscall?: string } {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected the call to throw');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Bad values
@@ -709,7 +702,7 @@ describe('the native binding re-checks every argument itself', () => {
   });
 });
 
-describe('bad input found by review, now refused with typed errors', () => {
+describe('more bad values, each refused with a typed error', () => {
   it('a detached DataView is refused with ERR_INVALID_ARG_TYPE', () => {
     const memory = new ArrayBuffer(8);
     const view = new DataView(memory, 2);

@@ -32,7 +32,8 @@ import {
   buildInfo,
 } from '../lib';
 import { binding } from '../lib/native';
-import { closeSockets, sleep, track as trackSocket, udp } from './helpers/async-sockets';
+import { closeSockets, trackSocket as trackSocket, udp } from './helpers/async-sockets';
+import { sleep } from './helpers/time';
 import { resizable } from './helpers/memory';
 import { boundUdp, closeAll, closedUdpPort, track } from './helpers/sockets';
 

@@ -1,4 +1,5 @@
 // Typed errors: each errno has its class, names come from the platform, messages read like Node's.
+import { thrown } from './helpers/thrown';
 import * as os from 'node:os';
 import * as util from 'node:util';
 
@@ -28,14 +29,6 @@ afterEach(closeAll);
 
 const errno = os.constants.errno;
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('SocketError', () => {
   it('EADDRINUSE: binding a taken address gives AddressInUseError with the address in the message', () => {

@@ -2,6 +2,7 @@
 // sockets: on loopback, and across network namespaces where a second host and a router are
 // needed (a missing host, a smaller path MTU). The namespaces use 198.18.0.0/15 only, are made
 // by this file and removed by it, and their tests are skipped where namespaces are not allowed.
+import { sleep } from './helpers/time';
 import {
   AF_INET,
   ConnectionRefusedError,
@@ -43,7 +44,6 @@ import { boundUdp, boundUdp6, closeAll, closeTracked, closedUdpPort, receiveTime
 
 afterEach(closeAll);
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface QueuedError {
   entry: ErrorQueueMessage;

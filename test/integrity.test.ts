@@ -21,7 +21,7 @@ import {
   recvmsg,
   type InetAddress,
 } from '../lib';
-import { closeSockets, track } from './helpers/async-sockets';
+import { closeSockets, trackSocket } from './helpers/async-sockets';
 import { itOnLinux } from './helpers/platform';
 import { udpDrops } from './helpers/udp-drops';
 
@@ -55,13 +55,13 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 describe('integrity: 100,000 datagrams through a Socket, every loss accounted for by the kernel', () => {
   itOnLinux('intact, in order, no duplicates; received + kernel drops = sent', async () => {
-    const receiver = track(new Socket(AF_INET, SOCK_DGRAM));
+    const receiver = trackSocket(new Socket(AF_INET, SOCK_DGRAM));
     receiver.setsockopt(SOL_SOCKET, SO_RCVBUF, 256 * 1024); // the kernel doubles it
     receiver.setsockopt(SOL_SOCKET, SO_RXQ_OVFL!, true);
     receiver.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
     const address = receiver.getsockname() as InetAddress;
     const inode = fs.fstatSync(receiver.fd).ino;
-    const sender = track(new Socket(AF_INET, SOCK_DGRAM));
+    const sender = trackSocket(new Socket(AF_INET, SOCK_DGRAM));
     await sender.connect(address);
 
     const got = { datagrams: 0, empties: 0, last: -1, problems: [] as string[] };

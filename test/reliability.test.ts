@@ -5,6 +5,7 @@
 //     a number that a new file has taken meanwhile.
 // The kernel hands out the lowest free number, so closing one and opening a file reuses it at
 // once; each test checks that the reuse really happened rather than assuming it.
+import { sleep } from './helpers/time';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -38,7 +39,6 @@ import {
 import { openDescriptors } from './helpers/descriptors';
 import { itOnLinux, onLinux } from './helpers/platform';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 let gc: () => void;
 let dir = '';
 

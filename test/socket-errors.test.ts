@@ -7,7 +7,8 @@ import {
   UnsupportedError,
   type ErrorReport,
 } from '../lib';
-import { closeSockets, sleep, udp } from './helpers/async-sockets';
+import { closeSockets, udp } from './helpers/async-sockets';
+import { sleep } from './helpers/time';
 import { itOnLinux, onLinux } from './helpers/platform';
 import { closedUdpPort } from './helpers/sockets';
 

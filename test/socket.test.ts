@@ -25,7 +25,8 @@ import {
   type InetAddress,
 } from '../lib';
 import { openDescriptors } from './helpers/descriptors';
-import { closeSockets, sleep, track, udp } from './helpers/async-sockets';
+import { closeSockets, trackSocket, udp } from './helpers/async-sockets';
+import { sleep } from './helpers/time';
 import { closedUdpPort } from './helpers/sockets';
 
 afterEach(closeSockets);
@@ -255,8 +256,8 @@ describe('Socket: abort, timeout, close', () => {
 describe('Socket: sending honours backpressure', () => {
   it('a full AF_UNIX datagram queue makes sends wait, not fail or drop; all arrive in order', async () => {
     const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
-    const sender = track(Socket.from(a!));
-    const receiver = track(Socket.from(b!));
+    const sender = trackSocket(Socket.from(a!));
+    const receiver = trackSocket(Socket.from(b!));
     const count = 2000; // far more than the receiver's queue holds
     const sends = Array.from({ length: count }, (_, i) => {
       const payload = Buffer.alloc(64);
@@ -272,15 +273,15 @@ describe('Socket: sending honours backpressure', () => {
 
 describe('Socket: TCP', () => {
   it('connect, accept, stream both ways, end of stream, and EISCONN', async () => {
-    const listener = track(new Socket(AF_INET, SOCK_STREAM));
+    const listener = trackSocket(new Socket(AF_INET, SOCK_STREAM));
     listener.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
     listener.listen();
     const addr = listener.getsockname() as InetAddress;
     const accepting = listener.accept();
-    const client = track(new Socket(AF_INET, SOCK_STREAM));
+    const client = trackSocket(new Socket(AF_INET, SOCK_STREAM));
     await client.connect(addr);
     const { socket: server, from } = await accepting;
-    track(server);
+    trackSocket(server);
     expect(from).toEqual(client.getsockname());
     await client.send(Buffer.from('hello'));
     expect((await server.recv()).toString()).toBe('hello');
@@ -290,12 +291,12 @@ describe('Socket: TCP', () => {
   });
 
   it('connect to a port where nothing listens rejects with ConnectionRefusedError', async () => {
-    const client = track(new Socket(AF_INET, SOCK_STREAM));
+    const client = trackSocket(new Socket(AF_INET, SOCK_STREAM));
     await expect(client.connect(closedUdpPort())).rejects.toBeInstanceOf(ConnectionRefusedError);
   });
 
   it('accept honours timeout and close', async () => {
-    const listener = track(new Socket(AF_INET, SOCK_STREAM));
+    const listener = trackSocket(new Socket(AF_INET, SOCK_STREAM));
     listener.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
     listener.listen();
     await expect(listener.accept({ timeout: 30 })).rejects.toBeInstanceOf(TimedOutError);

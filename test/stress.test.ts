@@ -34,7 +34,7 @@ import {
   type InetAddress,
   type UnixAddress,
 } from '../lib';
-import { closeSockets, track } from './helpers/async-sockets';
+import { closeSockets, trackSocket } from './helpers/async-sockets';
 import { canMakeNamespaces, ip, mustIp, removeLeftovers, socketIn } from './helpers/netns';
 
 const COUNT = 20000;
@@ -112,8 +112,8 @@ async function wakeupsWhileIdle(socket: Socket, turns: number): Promise<number> 
 /** A Socket pair over socketpair(AF_UNIX, SOCK_DGRAM), the sender's SO_SNDBUF at its minimum. */
 function pair(): { sender: Socket; receiver: Socket } {
   const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
-  const sender = track(Socket.from(a));
-  const receiver = track(Socket.from(b));
+  const sender = trackSocket(Socket.from(a));
+  const receiver = trackSocket(Socket.from(b));
   sender.setsockopt(SOL_SOCKET, SO_SNDBUF, SMALL_SNDBUF);
   return { sender, receiver };
 }
@@ -196,10 +196,10 @@ describe('send-queue stress on AF_UNIX datagram sockets', () => {
   });
 
   it('three connected senders into one bound receiver (its short queue: 10 datagrams on Linux): each sequence complete and in order', async () => {
-    const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
+    const receiver = trackSocket(new Socket(AF_UNIX, SOCK_DGRAM));
     const address = unixAddress();
     receiver.bind(address);
-    const senders = [0, 1, 2].map(() => track(new Socket(AF_UNIX, SOCK_DGRAM)));
+    const senders = [0, 1, 2].map(() => trackSocket(new Socket(AF_UNIX, SOCK_DGRAM)));
     for (const s of senders) await s.connect(address);
     const perSender = COUNT / 4;
     // Interleaved: datagram i of every sender before datagram i + 1 of any.
@@ -218,10 +218,10 @@ describe('send-queue stress on AF_UNIX datagram sockets', () => {
   });
 
   it('unconnected sendto() to a bound receiver: all arrive once, in order, intact', async () => {
-    const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
+    const receiver = trackSocket(new Socket(AF_UNIX, SOCK_DGRAM));
     const address = unixAddress();
     receiver.bind(address);
-    const sender = track(new Socket(AF_UNIX, SOCK_DGRAM));
+    const sender = trackSocket(new Socket(AF_UNIX, SOCK_DGRAM));
     const sends = sendAll(COUNT / 4, (seq) => sender.sendto(datagram(seq), address));
     await turn();
     expect(sends.pending()).toBeGreaterThan(COUNT / 8);
@@ -237,17 +237,17 @@ describe('send-queue stress on AF_UNIX datagram sockets', () => {
       }],
       ['connected', async () => {
         const address = unixAddress();
-        const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
+        const receiver = trackSocket(new Socket(AF_UNIX, SOCK_DGRAM));
         receiver.bind(address);
-        const sender = track(new Socket(AF_UNIX, SOCK_DGRAM));
+        const sender = trackSocket(new Socket(AF_UNIX, SOCK_DGRAM));
         await sender.connect(address);
         return { sender, receiver, sendOne: (buf) => sender.send(buf) };
       }],
       ['unconnected', async () => {
         const address = unixAddress();
-        const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
+        const receiver = trackSocket(new Socket(AF_UNIX, SOCK_DGRAM));
         receiver.bind(address);
-        const sender = track(new Socket(AF_UNIX, SOCK_DGRAM));
+        const sender = trackSocket(new Socket(AF_UNIX, SOCK_DGRAM));
         return { sender, receiver, sendOne: (buf) => sender.sendto(buf, address) };
       }],
     ];
@@ -287,10 +287,10 @@ describe('send-queue stress on AF_UNIX datagram sockets', () => {
   // checks a connected socket's peer). The Socket then retries on a backing-off timer instead
   // of waiting for writability, which would wake it on every loop turn.
   it('unconnected sendto() waiting for a slow receiver does not spin the event loop', async () => {
-    const receiver = track(new Socket(AF_UNIX, SOCK_DGRAM));
+    const receiver = trackSocket(new Socket(AF_UNIX, SOCK_DGRAM));
     const address = unixAddress();
     receiver.bind(address);
-    const sender = track(new Socket(AF_UNIX, SOCK_DGRAM));
+    const sender = trackSocket(new Socket(AF_UNIX, SOCK_DGRAM));
     const sends = sendAll(100, (seq) => sender.sendto(datagram(seq), address));
     await turn();
     expect(sends.pending()).toBeGreaterThan(50);
@@ -369,9 +369,9 @@ describeQueue(queueTitle, () => {
 
   /** A client Socket with IP_RECVERR and a peer Socket, each made inside its namespace. */
   function linkPair(): { client: Socket; peer: Socket; to: InetAddress } {
-    const client = track(Socket.from(socketIn(QUEUE_CLIENT_NS, AF_INET, SOCK_DGRAM)));
+    const client = trackSocket(Socket.from(socketIn(QUEUE_CLIENT_NS, AF_INET, SOCK_DGRAM)));
     client.setsockopt(IPPROTO_IP, IP_RECVERR!, true);
-    const peer = track(Socket.from(socketIn(QUEUE_PEER_NS, AF_INET, SOCK_DGRAM)));
+    const peer = trackSocket(Socket.from(socketIn(QUEUE_PEER_NS, AF_INET, SOCK_DGRAM)));
     peer.bind(peerAddress);
     return { client, peer, to: peer.getsockname() as InetAddress };
   }

@@ -1,7 +1,6 @@
 // The points of the UDP course notes (docs/notes/udp-notes.en.md), each shown with real
 // kernel sockets on loopback through the flat, C-like API.
 import {
-  AF_INET,
   bind,
   AF_UNSPEC,
   ConnectionRefusedError,

@@ -22,7 +22,7 @@ import {
   SocketError,
   type InetAddress,
 } from '../lib';
-import { sleep } from './helpers/async-sockets';
+import { sleep } from './helpers/time';
 import { openDescriptors } from './helpers/descriptors';
 import { canMakeNamespaces, ip, mustIp, removeLeftovers, socketIn } from './helpers/netns';
 import { start, type Child } from './helpers/processes';

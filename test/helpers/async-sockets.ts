@@ -3,7 +3,7 @@ import { AF_INET, SOCK_DGRAM, Socket, type InetAddress } from '../../lib';
 
 const sockets = new Set<Socket>();
 
-export function track<S extends Socket>(socket: S): S {
+export function trackSocket<S extends Socket>(socket: S): S {
   sockets.add(socket);
   return socket;
 }
@@ -15,9 +15,8 @@ export function closeSockets(): void {
 
 /** A non-blocking UDP Socket bound to an ephemeral loopback port. */
 export function udp(): { socket: Socket; addr: InetAddress } {
-  const socket = track(new Socket(AF_INET, SOCK_DGRAM));
+  const socket = trackSocket(new Socket(AF_INET, SOCK_DGRAM));
   socket.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
   return { socket, addr: socket.getsockname() as InetAddress };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
