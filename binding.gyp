@@ -19,6 +19,7 @@
         'native/descriptor.cc',
         'native/msg.cc',
         'native/prepared_batch.cc',
+        'native/segment.cc',
         'native/socket_handle.cc',
         'native/sockopt.cc',
         'native/syscalls.cc',

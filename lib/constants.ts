@@ -126,6 +126,12 @@ export interface Constants {
   readonly MSG_CMSG_CLOEXEC?: number;
   readonly IOV_MAX?: number;
   readonly MSG_WAITFORONE?: number;
+  /** The option level of UDP (Linux): `UDP_SEGMENT`, `UDP_GRO`. */
+  readonly SOL_UDP?: number;
+  /** Send a buffer as datagrams of this size (GSO): a socket option or a control message. */
+  readonly UDP_SEGMENT?: number;
+  /** Receive coalesced datagrams (GRO), with their size in a control message. */
+  readonly UDP_GRO?: number;
   /** `sizeof(struct sockaddr_storage)`: room for any address the kernel returns. */
   readonly SOCKADDR_STORAGE_SIZE: number;
   /** `sizeof(sun_path)` in `struct sockaddr_un`. */
@@ -253,3 +259,9 @@ export const ICMP6_TIME_EXCEEDED: number | undefined = constants.ICMP6_TIME_EXCE
 export const MSG_CMSG_CLOEXEC: number | undefined = constants.MSG_CMSG_CLOEXEC;
 export const IOV_MAX: number | undefined = constants.IOV_MAX;
 export const MSG_WAITFORONE: number | undefined = constants.MSG_WAITFORONE;
+/** The option level of UDP (Linux; undefined elsewhere): `UDP_SEGMENT`, `UDP_GRO`. */
+export const SOL_UDP: number | undefined = constants.SOL_UDP;
+/** UDP segmentation offload, GSO (Linux 4.18): see `sendmsg`'s `{ kind: 'segment' }`. */
+export const UDP_SEGMENT: number | undefined = constants.UDP_SEGMENT;
+/** UDP receive coalescing, GRO (Linux 5.0): see `Socket.setGro`. */
+export const UDP_GRO: number | undefined = constants.UDP_GRO;

@@ -74,10 +74,14 @@ export interface NativeBinding {
   read(fd: number, buf: ArrayBufferView, offset: number, length: number): number;
   getsockname(fd: number): SocketAddress | number;
   getpeername(fd: number): SocketAddress | number;
-  /** sendmsg(2): `control` is encoded control data or an array of entries (native/cmsg.h). */
+  /**
+   * sendmsg(2): `control` is encoded control data or an array of entries (native/cmsg.h). A
+   * `segmentSize` sends datagrams of that size: `splitFrom` -1 by the kernel (UDP_SEGMENT), >= 0
+   * split here from that byte on (native/segment.h).
+   */
   sendmsg(
     fd: number, buffers: readonly ArrayBufferView[], flags: number, address: Uint8Array | null,
-    control: Uint8Array | readonly object[] | null,
+    control: Uint8Array | readonly object[] | null, segmentSize?: number, splitFrom?: number,
   ): number;
   /** recvmsg(2): sender length, msg_flags and msg_controllen go to resultOut[0..2]. */
   recvmsg(
