@@ -403,7 +403,8 @@ function check(result: number, syscall: string, address?: SocketAddress): number
   return result;
 }
 
-function checkBuffers(buffers: unknown): asserts buffers is readonly ArrayBufferView[] {
+/** @internal The buffers of one sendmsg/recvmsg: an array of at most IOV_MAX views. */
+export function checkBuffers(buffers: unknown): asserts buffers is readonly ArrayBufferView[] {
   if (!Array.isArray(buffers)) throw invalidType('buffers', 'an array of Buffer, TypedArray or DataView', buffers);
   if (buffers.length > iovMax) {
     throw new ArgumentRangeError(
