@@ -470,14 +470,14 @@ export function prepareSendmsg(buffers: readonly ArrayBufferView[], flags: numbe
   return { buffers, flags, target, control, segmentSize: segment };
 }
 
-// The flat calls' segmentation state: per module instance, so per thread.
-const flatSegmentation: SegmentationState = { mode: undefined };
-
 /**
  * @internal One non-blocking attempt at a prepared call: the bytes sent, or a negative errno.
- * `from` > 0 continues a split segmented send that went part way.
+ * `from` > 0 continues a split segmented send that went part way. `segmentation` is the
+ * socket's; a flat call has none of its own (a descriptor number says nothing lasting), so it
+ * asks the kernel each time (lib/segment.ts remembers a kernel that knows UDP_SEGMENT) and a
+ * device's EIO makes only that call fall back.
  */
-export function trySendmsg(fd: number, call: SendmsgCall, segmentation: SegmentationState = flatSegmentation, from = 0): number {
+export function trySendmsg(fd: number, call: SendmsgCall, segmentation: SegmentationState = { mode: undefined }, from = 0): number {
   const address = call.target ? call.target.bytes : null;
   if (call.segmentSize === 0) return binding.sendmsg(fd, call.buffers, call.flags, address, call.control);
   return sendSegmented(fd, call.buffers, call.flags, address, call.control, call.segmentSize, segmentation, from);

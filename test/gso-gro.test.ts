@@ -24,6 +24,7 @@ import {
   WouldBlockError,
   bind,
   buildInfo,
+  close,
   encodeControl,
   getsockname,
   getsockopt,
@@ -31,6 +32,7 @@ import {
   recvmsg,
   sendmsg,
   setsockopt,
+  socket,
   udpOffload,
   type GroMessage,
   type Inet6Address,
@@ -38,7 +40,7 @@ import {
   type SegmentationMode,
 } from '../lib';
 import { closeSockets, track } from './helpers/async-sockets';
-import { closeAll, udpSocket } from './helpers/sockets';
+import { closeAll, track as trackFd, udpSocket } from './helpers/sockets';
 
 afterEach(() => {
   closeSockets();
@@ -153,6 +155,34 @@ describe.each(modes)('a segmented send (%s)', (mode) => {
     expect(await s6.sendmsg([Buffer.alloc(65527)], { address: six.addr, segmentSize: 1500 })).toBe(65527);
     await expect(s6.sendmsg([Buffer.alloc(65528)], { address: six.addr, segmentSize: 1500 })).rejects.toBeInstanceOf(MessageTooLongError);
     expect(drain(six.fd).sizes).toHaveLength(44);
+  });
+});
+
+// UDP-Lite (IPPROTO_UDPLITE, 136 on Linux) is the one socket on loopback for which the kernel
+// answers a GSO send with EIO, as a device without checksum offload does.
+const udpLite = ((): boolean => {
+  if (!kernelGso || forced) return false;
+  try {
+    close(socket(AF_INET, SOCK_DGRAM, 136));
+    return true;
+  } catch {
+    return false; // a kernel built without UDP-Lite
+  }
+})();
+const eioIt = udpLite ? it : it.skip;
+
+describe('a kernel that answers a GSO send with EIO', () => {
+  eioIt('makes the Socket fall back once and for good, and the datagrams are the same', async () => {
+    const lite = trackFd(socket(AF_INET, SOCK_DGRAM, 136));
+    setsockopt(lite, SOL_SOCKET, SO_RCVBUF, 1 << 20);
+    bind(lite, { family: 'AF_INET', address: '127.0.0.1', port: 0 });
+    const addr = getsockname(lite);
+    const s = track(new Socket(AF_INET, SOCK_DGRAM, 136));
+    expect(s.segmentation()).toBe('kernel'); // the probe: the kernel knows UDP_SEGMENT
+    expect(await s.sendmsg([numbered(3, 1000, 500)], { address: addr, segmentSize: 1000 })).toBe(2500);
+    expect(s.segmentation()).toBe('fallback');
+    expect(sendmsg(lite, [numbered(2, 700)], 0, { address: addr, control: [{ kind: 'segment', size: 700 }] })).toBe(1400);
+    expect(drain(lite)).toEqual({ sizes: [1000, 1000, 500, 700, 700], marks: [0, 1, 2, 0, 1] });
   });
 });
 

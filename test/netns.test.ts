@@ -11,8 +11,10 @@
 //
 // Skipped, saying why, where network namespaces cannot be made (not Linux, no `ip`, or no
 // CAP_SYS_ADMIN): the condition is `canMakeNamespaces()` below.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+
+import { canMakeNamespaces, ip, must, removeLeftovers } from './helpers/netns';
 
 const root = path.join(__dirname, '..');
 const tag = `${process.pid % 100000}`;
@@ -26,46 +28,9 @@ const ABSENT = '198.18.0.99';
 const UNROUTED = '198.19.0.1';
 const MTU = 1400;
 
-function ip(...args: string[]): { ok: boolean; output: string } {
-  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10000 });
-  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim() };
-}
-
-/** Whether this process may make network namespaces, and if not, why. */
-function canMakeNamespaces(): { ok: true } | { ok: false; reason: string } {
-  if (process.platform !== 'linux') return { ok: false, reason: 'network namespaces are Linux only' };
-  const probe = `bsdsock-probe-${tag}`;
-  const made = ip('netns', 'add', probe);
-  if (!made.ok) return { ok: false, reason: `'ip netns add' is not permitted here: ${made.output || 'no ip command'}` };
-  ip('netns', 'del', probe);
-  return { ok: true };
-}
-
-const netns = canMakeNamespaces();
+const netns = canMakeNamespaces(tag);
 const describeNetns = netns.ok ? describe : describe.skip;
 const title = netns.ok ? 'real hosts in network namespaces' : `real hosts in network namespaces (skipped: ${netns.reason})`;
-
-function must(...args: string[]): void {
-  const r = ip(...args);
-  if (!r.ok) throw new Error(`ip ${args.join(' ')}: ${r.output}`);
-}
-
-/** Namespaces of earlier runs whose process is gone (a run that was killed cannot clean up). */
-function removeLeftovers(): void {
-  for (const line of ip('netns', 'list').output.split('\n')) {
-    const m = /^(bsdsock-[ch]-(\d+))\b/.exec(line);
-    if (m && (m[2] === tag || !alive(Number(m[2])))) ip('netns', 'del', m[1]!);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function setUp(): void {
   must('netns', 'add', CLIENT_NS);
@@ -188,7 +153,7 @@ describeNetns(title, () => {
   // slowest (the ARP timeout, about 3 s) sets the time of the whole file.
   const runs: Record<string, Promise<Record<string, unknown>>> = {};
   beforeAll(() => {
-    removeLeftovers();
+    removeLeftovers(/^[ch]$/, tag);
     setUp();
     for (const [name, body] of Object.entries(CASES)) {
       runs[name] = inClient(body);
