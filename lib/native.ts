@@ -39,7 +39,8 @@ export interface NativeSocketHandle {
 
 /** A batch prepared for many sends (native/prepared_batch.h). */
 export interface NativePreparedBatch {
-  send(fd: number, flags: number): number;
+  /** `split`: segmented messages are split here, not by the kernel. */
+  send(fd: number, flags: number, split?: boolean): number;
 }
 
 /** The functions native/addon.cc registers. Results are values, or a negative errno. */
@@ -52,7 +53,9 @@ export interface NativeBinding {
     onReady: (this: NativeSocketHandle, events: number, error: number) => void,
     onErrors: (this: NativeSocketHandle, reports: unknown[]) => void,
   ) => NativeSocketHandle;
-  readonly PreparedBatch: new (buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined) => NativePreparedBatch;
+  readonly PreparedBatch: new (
+    buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined, segments?: number[] | undefined,
+  ) => NativePreparedBatch;
 
   encodeAddress(family: number, hostOrPath: string, port: number, flowinfo: number, scopeId: number): Buffer;
   decodeAddress(bytes: Uint8Array, length: number): SocketAddress;
@@ -93,8 +96,14 @@ export interface NativeBinding {
   parseControl(bytes: Uint8Array, length: number): Array<{ kind: string; [field: string]: unknown }>;
   cmsgSpace(length: number): number;
   cmsgLen(length: number): number;
-  /** `addresses` undefined: no message has one (a connected socket). */
-  sendmmsg(fd: number, buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined, flags: number): number;
+  /**
+   * `addresses` undefined: no message has one (a connected socket). `segments`: each message's
+   * datagram size (0: none), split by the kernel unless `split`.
+   */
+  sendmmsg(
+    fd: number, buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined, flags: number,
+    segments?: number[] | undefined, split?: boolean,
+  ): number;
   recvmmsg(fd: number, buffers: ArrayBufferView[], flags: number, resultOut: Int32Array, addressOut: Uint8Array): number;
 
   setsockopt(fd: number, level: number, name: number, value: number | boolean | ArrayBufferView): number;

@@ -477,10 +477,10 @@ export class Socket implements AsyncIterable<Datagram> {
       const fd = this.#open('sendmmsg');
       checkInt32(flags, 'flags');
       const batch = batchOf(messages);
-      const { buffers, targets } = encodedOf(batch);
+      const { buffers, targets, segments } = encodedOf(batch);
       let sent = 0;
       if (this.#sends.length === 0) {
-        const result = this.#retryAfterReports(() => sendBatch(fd, batch, flags));
+        const result = this.#retryAfterReports(() => sendBatch(fd, batch, flags, this.#segmentation));
         if (result >= 0) sent = result;
         else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, 'sendmmsg', targets?.[0]?.address));
       }
@@ -489,9 +489,12 @@ export class Socket implements AsyncIterable<Datagram> {
       for (let i = sent; i < buffers.length; i++) {
         const buf = buffers[i]!;
         const target = targets?.[i];
+        // A segmented message waits as a sendmsg of its own, split the same way (lib/socket-msg.ts).
+        const segmentSize = segments?.[i] ?? 0;
+        const attempt = segmentSize > 0 ? sendmsgAttempts({ buffers: [buf], flags, target, control: null, segmentSize }, this.#segmentation) : undefined;
         waiting.push(
           new Promise<number>((resolve, reject) => {
-            this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags, target, resolve, reject });
+            this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags, target, attempt, resolve, reject });
           }),
         );
       }

@@ -28,8 +28,10 @@ import {
   encodeControl,
   getsockname,
   getsockopt,
+  prepareBatch,
   recvfrom,
   recvmsg,
+  sendmmsg,
   sendmsg,
   setsockopt,
   socket,
@@ -183,6 +185,76 @@ describe('a kernel that answers a GSO send with EIO', () => {
     expect(s.segmentation()).toBe('fallback');
     expect(sendmsg(lite, [numbered(2, 700)], 0, { address: addr, control: [{ kind: 'segment', size: 700 }] })).toBe(1400);
     expect(drain(lite)).toEqual({ sizes: [1000, 1000, 500, 700, 700], marks: [0, 1, 2, 0, 1] });
+  });
+});
+
+describe.each(modes)('segmented messages in a batch (%s)', (mode) => {
+  it('Socket.sendmmsg: each message with a segmentSize goes out as its datagrams, the others whole, in order', async () => {
+    const { fd, addr } = receiver();
+    const s = sender(mode);
+    const sent = await s.sendmmsg([
+      { buf: numbered(3, 100), address: addr, segmentSize: 100 },
+      { buf: Buffer.alloc(50, 7), address: addr },
+      { buf: numbered(3, 100, 50), address: addr, segmentSize: 100 },
+    ]);
+    expect(sent).toBe(3);
+    expect(drain(fd)).toEqual({ sizes: [100, 100, 100, 50, 100, 100, 50], marks: [0, 1, 2, 7, 0, 1, 2] });
+  });
+
+  it('a prepared batch keeps its segment sizes for every send', async () => {
+    const { fd, addr } = receiver();
+    const s = sender(mode);
+    const batch = prepareBatch([{ buf: numbered(2, 600, 10), address: addr, segmentSize: 600 }, { buf: numbered(2, 5), address: addr, segmentSize: 5 }]);
+    expect(await s.sendmmsg(batch)).toBe(2);
+    expect(await s.sendmmsg(batch)).toBe(2);
+    expect(drain(fd).sizes).toEqual([600, 10, 5, 5, 600, 10, 5, 5]);
+  });
+
+  it('stops at a message the kernel refuses (129 segments): those before it go; refused first, it throws', async () => {
+    const { fd, addr } = receiver();
+    const s = sender(mode);
+    const tooMany = { buf: Buffer.alloc(129 * 10), address: addr, segmentSize: 10 };
+    const fine = { buf: numbered(2, 10), address: addr, segmentSize: 10 };
+    expect(await s.sendmmsg([fine, fine])).toBe(2);
+    expect(drain(fd).sizes).toEqual([10, 10, 10, 10]);
+    await expect(s.sendmmsg([tooMany, fine])).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(drain(fd).sizes).toEqual([]);
+    // The flat call returns how many went, as sendmmsg(2) does.
+    const flat = udpSocket();
+    if (mode === 'fallback') {
+      const messages = '[{ buf: Buffer.alloc(20), address: to, segmentSize: 10 }, { buf: Buffer.alloc(1290), address: to, segmentSize: 10 }]';
+      expect(runFlatFallback(`b.sendmmsg(fd, ${messages})`, addr)).toBe(1);
+    } else {
+      expect(sendmmsg(flat, [fine, tooMany, fine])).toBe(1);
+    }
+    expect(drain(fd).sizes).toEqual([10, 10]);
+  });
+});
+
+/** Runs `expression` in a child with BSDSOCK_GSO=fallback (`b` the package, `fd` a UDP socket, `to` the address): its value. */
+function runFlatFallback(expression: string, to: InetAddress | Inet6Address): unknown {
+  const script = `
+    const b = require('bsdsock');
+    const fd = b.socket(b.AF_INET, b.SOCK_DGRAM);
+    const to = ${JSON.stringify(to)};
+    console.log(JSON.stringify(${expression}));`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, BSDSOCK_GSO: 'fallback' }, encoding: 'utf8', timeout: 15000 }));
+}
+
+describe('segment sizes in batches', () => {
+  it('are checked before any syscall: ArgumentRangeError for 0 or above 65535, a TypeError for a non-number', async () => {
+    const { fd, addr } = receiver();
+    const s = udpSocket();
+    for (const segmentSize of [0, 65536, -5, 1.5]) {
+      expect(() => sendmmsg(s, [{ buf: Buffer.alloc(10), address: addr, segmentSize }])).toThrow(ArgumentRangeError);
+      expect(() => prepareBatch([{ buf: Buffer.alloc(10), address: addr }, { buf: Buffer.alloc(10), address: addr, segmentSize }])).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringContaining('messages[1].segmentSize') }),
+      );
+    }
+    expect(() => sendmmsg(s, [{ buf: Buffer.alloc(10), address: addr, segmentSize: '4' as never }])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    const socket = track(new Socket(AF_INET, SOCK_DGRAM));
+    await expect(socket.sendmmsg([{ buf: Buffer.alloc(10), address: addr, segmentSize: 0 }])).rejects.toBeInstanceOf(ArgumentRangeError);
+    expect(drain(fd).sizes).toEqual([]);
   });
 });
 
