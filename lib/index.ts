@@ -40,6 +40,7 @@ export {
 } from './msg';
 export { MAX_BATCH, PreparedBatch, prepareBatch, recvmmsg, sendmmsg, type BatchMessage } from './batch';
 export { SEGMENT_SIZE_MAX, udpOffload, type OffloadSupport, type SegmentationMode } from './segment';
+export type { SocketRecvmsgOptions, SocketSendmsgOptions } from './socket-msg';
 export { setTrace, type TraceSink } from './trace';
 export {
   AbortError,
