@@ -190,6 +190,7 @@ async function sendGroup(sink) {
   const contenders = [
     { id: 'c.sendto', label: 'C sendto() loop', run: (o) => c('sendto_loop', [sink, size, ms, cWarmupMs], o) },
     { id: 'bsdsock.sendto', label: 'bsdsock flat sendto(fd, buf, 0, sockaddr(...))', run: (o) => node('send.js', ['sendto', sink, size, ms, warmupMs], o) },
+    { id: 'bsdsock.sendto-plain', label: 'bsdsock flat sendto(fd, buf, 0, { family, address, port })', run: (o) => node('send.js', ['sendto-plain', sink, size, ms, warmupMs], o) },
     { id: 'c.send', label: 'C send() loop, connected', run: (o) => c('send_loop', [sink, size, ms, cWarmupMs], o) },
     { id: 'bsdsock.send', label: 'bsdsock flat send(fd, buf), connected', run: (o) => node('send.js', ['send', sink, size, ms, warmupMs], o) },
     { id: 'c.sendmmsg', label: `C sendmmsg() ×${batch}, connected`, run: (o) => c('sendmmsg_loop', [sink, size, ms, cWarmupMs, batch, 'connected'], o) },
@@ -318,6 +319,8 @@ function summarize(results) {
     const rate = (id) => med('send', id, 'rate');
     const r1a = paired('send', 'bsdsock.sendto', 'c.sendto', 'rate');
     row('1a', '64 B datagrams/CPU-s: flat sendto(sockaddr) vs C sendto', fmtRate(rate('bsdsock.sendto')), fmtRate(rate('c.sendto')), r1a, spread('send', 'bsdsock.sendto', 'c.sendto', 'rate'), '≥ 0.95×', r1a >= 0.95);
+    const r1p = paired('send', 'bsdsock.sendto-plain', 'c.sendto', 'rate');
+    row('1a-plain', '64 B datagrams/CPU-s: flat sendto(plain address object) vs C sendto', fmtRate(rate('bsdsock.sendto-plain')), fmtRate(rate('c.sendto')), r1p, spread('send', 'bsdsock.sendto-plain', 'c.sendto', 'rate'), '≥ 0.8×', r1p >= 0.8);
     const r1b = paired('send', 'bsdsock.send', 'c.send', 'rate');
     row('1b', '64 B datagrams/CPU-s: flat send (connected) vs C send', fmtRate(rate('bsdsock.send')), fmtRate(rate('c.send')), r1b, spread('send', 'bsdsock.send', 'c.send', 'rate'), '≥ 0.95×', r1b >= 0.95);
     const cConn = paired('send', 'c.send', 'c.sendto', 'rate');
