@@ -6,7 +6,7 @@
 //   node bench/run.js            the full run (about 2-3 minutes)
 //   node bench/run.js --quick    a short run (under 30 s), for a smoke test of the numbers
 //   node bench/run.js --json     the results as JSON on stdout (progress goes to stderr)
-//   options: --reps=N (repetitions per measurement), --only=send,recv,pingpong,memory,
+//   options: --reps=N (repetitions per measurement), --only=send,recv,pingpong,memory,gso,gro,
 //            --no-pin (do not pin processes to CPUs with taskset)
 //
 // Every sender is bounded in count and time and sends only to 127.0.0.1. Each contender runs in
@@ -27,13 +27,13 @@ const WORKERS = path.join(__dirname, 'workers');
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('usage: node bench/run.js [--quick] [--json] [--reps=N] [--only=send,recv,pingpong,memory] [--no-pin]\n');
+  process.stdout.write('usage: node bench/run.js [--quick] [--json] [--reps=N] [--only=send,recv,pingpong,memory,gso,gro] [--no-pin]\n');
   process.exit(0);
 }
 const quick = argv.includes('--quick');
 const json = argv.includes('--json');
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const only = new Set((option('only') ?? 'send,recv,pingpong,memory').split(','));
+const only = new Set((option('only') ?? 'send,recv,pingpong,memory,gso,gro').split(','));
 
 const config = quick
   ? {
@@ -42,6 +42,8 @@ const config = quick
       recv: { count: 25000, rate: 50000, burst: 32, reps: 1, idleMs: 300 },
       pingpong: { count: 2000, warmup: 300, reps: 2, size: 64 },
       memory: { count: 80000, warmup: 20000, rate: 100000, burst: 64, boundMiB: 16 },
+      gso: { ms: 200, warmupMs: 150, cWarmupMs: 50, reps: 2, segments: 40, size: 1200 },
+      gro: { count: 200000, rate: 400000, burst: 40, size: 1200, reps: 1, idleMs: 300 },
     }
   : {
       mode: 'full',
@@ -49,8 +51,10 @@ const config = quick
       recv: { count: 80000, rate: 50000, burst: 32, reps: 4, idleMs: 300 },
       pingpong: { count: 10000, warmup: 1000, reps: 4, size: 64 },
       memory: { count: 1000000, warmup: 100000, rate: 100000, burst: 64, boundMiB: 16 },
+      gso: { ms: 1000, warmupMs: 300, cWarmupMs: 100, reps: 4, segments: 40, size: 1200 },
+      gro: { count: 1000000, rate: 400000, burst: 40, size: 1200, reps: 3, idleMs: 300 },
     };
-if (option('reps')) for (const group of ['send', 'recv', 'pingpong']) config[group].reps = Number(option('reps'));
+if (option('reps')) for (const group of ['send', 'recv', 'pingpong', 'gso', 'gro']) config[group].reps = Number(option('reps'));
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -212,6 +216,51 @@ async function sendGroup(sink) {
   return { contenders, raw };
 }
 
+// GSO send (issue 19): datagrams of 1200 bytes, 40 per call, to the sink.
+async function gsoGroup(sink) {
+  const { ms, warmupMs, cWarmupMs, reps, segments, size } = config.gso;
+  const contenders = [
+    { id: 'c.gso', label: `C sendmsg() with UDP_SEGMENT, ${segments} × ${size} B`, run: (o) => c('gso_send', [sink, ms, cWarmupMs, segments, size, 'gso'], o) },
+    { id: 'c.sendmmsg', label: `C sendmmsg() of ${segments} × ${size} B`, run: (o) => c('gso_send', [sink, ms, cWarmupMs, segments, size, 'mmsg'], o) },
+    { id: 'bsdsock.flat', label: `bsdsock flat sendmsg(fd, [buf], 0, { control: [{ kind: 'segment', size: ${size} }] })`, run: (o) => node('gso.js', ['flat', sink, ms, warmupMs, segments, size], o) },
+    { id: 'bsdsock.socket', label: `bsdsock await socket.sendmsg([buf], { segmentSize: ${size} })`, run: (o) => node('gso.js', ['socket', sink, ms, warmupMs, segments, size], o) },
+  ];
+  const raw = await alternate(contenders, reps, async (k, rep) => {
+    const r = await k.run({ cpu: cpuOf(rep) });
+    const rate = (r.sent / r.cpuNs) * 1e9;
+    log(`  gso   ${k.id.padEnd(22)} run ${rep + 1}/${reps}: ${fmtRate(rate)} datagrams per CPU-second${r.errors ? ` (${r.errors} errors)` : ''}`);
+    return { rate, ...r };
+  });
+  return { contenders, raw };
+}
+
+// GRO receive (issue 19): a paced GSO flood of 1200-byte datagrams, 40 per sendmsg.
+async function groGroup() {
+  const { count, rate, burst, size, reps, idleMs } = config.gro;
+  const warmup = Math.round(count / 10);
+  const rcvbuf = 4 << 20;
+  const options = (rep) => ({
+    cpu: cpuOf(rep + 1),
+    onReady: (port) => c('flood', [port, count, rate, burst, Math.ceil((count / rate) * 1000) + 10000, size, 'gso'], { cpu: cpuOf(rep) }),
+  });
+  const contenders = [
+    { id: 'c.gro', label: 'C blocking recvmsg() with UDP_GRO, 64 KiB', run: (o) => c('gro_recv', [count, warmup, idleMs, rcvbuf], o) },
+    { id: 'c.recvmmsg', label: 'C blocking recvmmsg() ×64 of 2048 B, no GRO', run: (o) => c('recvmmsg_recv', [count, warmup, idleMs, rcvbuf, 2048, 64], o) },
+    { id: 'bsdsock.flat-gro', label: 'bsdsock flat recvmsg() with UDP_GRO (blocking), counted from segmentSize', run: (o) => node('recv.js', ['flat-gro', count, warmup, idleMs, rcvbuf], o) },
+    { id: 'bsdsock.socket-gro', label: 'bsdsock Socket, setGro(true), await recvmmsg(64 buffers) in a loop', run: (o) => node('recv.js', ['socket-gro', count, warmup, idleMs, rcvbuf, 64], o) },
+    { id: 'bsdsock.socket-gro-iter', label: 'bsdsock Socket, setGro(true), for await (const d of socket)', run: (o) => node('recv.js', ['socket-gro-iter', count, warmup, idleMs, rcvbuf], o) },
+    { id: 'bsdsock.socket-batch', label: 'bsdsock Socket, no GRO, await recvmmsg(64 buffers) in a loop', run: (o) => node('recv.js', ['socket-batch', count, warmup, idleMs, rcvbuf, 64], o) },
+  ];
+  const raw = await alternate(contenders, reps, async (k, rep) => {
+    const r = await k.run(options(rep));
+    const perDatagram = r.measured > 0 ? r.cpuNs / r.measured : NaN;
+    const lost = count - r.received;
+    log(`  gro   ${k.id.padEnd(22)} run ${rep + 1}/${reps}: ${fmtUs(perDatagram)} CPU/datagram, ${lost} lost`);
+    return { perDatagram, lost, ...r };
+  });
+  return { contenders, raw };
+}
+
 async function recvGroup() {
   const { count, rate, burst, reps, idleMs } = config.recv;
   const warmup = Math.round(count / 10);
@@ -345,6 +394,28 @@ function summarize(results) {
     }
     row('4c', 'receive CPU/datagram: C recvmmsg vs C recvfrom', fmtUs(cpu('c.recvmmsg')), fmtUs(cpu('c.recvfrom')), paired('recv', 'c.recvmmsg', 'c.recvfrom', 'perDatagram'), spread('recv', 'c.recvmmsg', 'c.recvfrom', 'perDatagram'), 'info', undefined);
   }
+  if (results.gso) {
+    const rate = (id) => med('gso', id, 'rate');
+    const { segments, size } = config.gso;
+    const what = `${size} B datagrams/CPU-s, ${segments} per call`;
+    const r7a = paired('gso', 'bsdsock.socket', 'c.gso', 'rate');
+    row('7a', `${what}: Socket sendmsg(segmentSize) vs C UDP_SEGMENT`, fmtRate(rate('bsdsock.socket')), fmtRate(rate('c.gso')), r7a, spread('gso', 'bsdsock.socket', 'c.gso', 'rate'), '≥ 0.9×', r7a >= 0.9);
+    const r7b = paired('gso', 'bsdsock.flat', 'c.gso', 'rate');
+    row('7b', `${what}: flat sendmsg({ kind: 'segment' }) vs C UDP_SEGMENT`, fmtRate(rate('bsdsock.flat')), fmtRate(rate('c.gso')), r7b, spread('gso', 'bsdsock.flat', 'c.gso', 'rate'), '≥ 0.9×', r7b >= 0.9);
+    const r7c = paired('gso', 'bsdsock.socket', 'c.sendmmsg', 'rate');
+    row('7c', `${what}: Socket sendmsg(segmentSize) vs C sendmmsg`, fmtRate(rate('bsdsock.socket')), fmtRate(rate('c.sendmmsg')), r7c, spread('gso', 'bsdsock.socket', 'c.sendmmsg', 'rate'), '≥ 4×', r7c >= 4);
+    row('7d', `${what}: C UDP_SEGMENT vs C sendmmsg`, fmtRate(rate('c.gso')), fmtRate(rate('c.sendmmsg')), paired('gso', 'c.gso', 'c.sendmmsg', 'rate'), spread('gso', 'c.gso', 'c.sendmmsg', 'rate'), 'info', undefined);
+  }
+  if (results.gro) {
+    const cpu = (id) => med('gro', id, 'perDatagram');
+    const what = `receive CPU/datagram, ${config.gro.size} B GSO-sent`;
+    const r8a = paired('gro', 'bsdsock.socket-gro', 'c.recvmmsg', 'perDatagram');
+    row('8a', `${what}: Socket GRO (recvmmsg ×64) vs C recvmmsg`, fmtUs(cpu('bsdsock.socket-gro')), fmtUs(cpu('c.recvmmsg')), r8a, spread('gro', 'bsdsock.socket-gro', 'c.recvmmsg', 'perDatagram'), '≤ 0.5×', r8a <= 0.5);
+    for (const [n, id, label] of [['8b', 'bsdsock.socket-gro-iter', 'Socket GRO (for await)'], ['8c', 'bsdsock.flat-gro', 'flat recvmsg GRO'], ['8d', 'bsdsock.socket-batch', 'Socket no GRO (recvmmsg ×64)'], ['8e', 'c.gro', 'C UDP_GRO']]) {
+      row(n, `${what}: ${label} vs C recvmmsg`, fmtUs(cpu(id)), fmtUs(cpu('c.recvmmsg')), paired('gro', id, 'c.recvmmsg', 'perDatagram'), spread('gro', id, 'c.recvmmsg', 'perDatagram'), 'info', undefined);
+    }
+    row('8f', `${what}: Socket GRO (recvmmsg ×64) vs C UDP_GRO`, fmtUs(cpu('bsdsock.socket-gro')), fmtUs(cpu('c.gro')), paired('gro', 'bsdsock.socket-gro', 'c.gro', 'perDatagram'), spread('gro', 'bsdsock.socket-gro', 'c.gro', 'perDatagram'), 'info', undefined);
+  }
   if (results.pingpong) {
     const m = (id) => med('pingpong', id, 'medianNs');
     const p99 = (id) => med('pingpong', id, 'p99Ns');
@@ -443,6 +514,14 @@ async function main() {
     if (only.has('pingpong')) {
       log('ping-pong against the C echo server (5)');
       results.pingpong = await pingpongGroup();
+    }
+    if (only.has('gso')) {
+      log(`GSO send of ${config.gso.size}-byte datagrams, ${config.gso.segments} per call (7)`);
+      results.gso = await gsoGroup(sink);
+    }
+    if (only.has('gro')) {
+      log(`GRO receive under a ${config.gro.rate / 1000}k datagrams/s GSO flood (8)`);
+      results.gro = await groGroup();
     }
     if (only.has('memory')) {
       log(`memory over ${config.memory.count} datagrams (6)`);

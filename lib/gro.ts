@@ -3,112 +3,141 @@
  * datagrams of one sender, back to back, with their size in a `{ kind: 'gro' }` control
  * message. A `Socket` splits them again: each datagram becomes a result of its own, in order,
  * and those the caller did not ask for yet wait here for the next receive, so nothing is lost.
+ *
+ * A receive lands in a per-thread scratch buffer. Datagrams taken at once are copied from
+ * there straight into the caller's buffers; whatever is left when the receive call returns is
+ * copied once into a Buffer of its exact size (`settle`), which the views handed out by a
+ * buffer-less receive also point into.
  * @internal
  * @module
  */
 import type { SocketAddress } from './address';
 import { MSG_TRUNC } from './constants';
+import type { RecvfromResult } from './flat';
 import { CONTROL_SIZE_DEFAULT, tryRecvmsg, type ControlMessage, type GroMessage, type RecvmsgResult } from './msg';
 
-/** One datagram of a coalesced receive. */
-export interface Segment {
-  /** A view into a copy of the coalesced bytes (exactly this datagram's). */
-  data: Buffer;
+/** The datagrams of one receive not yet handed out: bytes[offset, end), in datagrams of `size`. */
+interface Run {
+  bytes: Buffer;
+  /** Whether `bytes` is the shared scratch (to be copied out before the next receive). */
+  scratch: boolean;
+  offset: number;
+  end: number;
+  size: number;
   from: SocketAddress;
-  /** The control messages of the receive that brought it (shared by its datagrams). */
   control: readonly ControlMessage[];
-  /** The receive was cut short (only the last datagram can be affected). */
+  /** The receive was cut short (only its last datagram is affected). */
   truncated: boolean;
-  /** The receive's control data did not fit (`MSG_CTRUNC`). */
   controlTruncated: boolean;
 }
 
 // Per module instance (per thread): every coalesced receive lands here first. The largest one
 // is a whole UDP datagram's worth (the kernel coalesces at most 64 KiB).
 const SCRATCH_SIZE = 65536;
-let scratch: Buffer | undefined;
+let scratchSpace: Buffer | undefined;
+
+/** Copies source[start, end) into `buf`: how many bytes fit (at most the buffer's size). */
+function copyBytes(source: Buffer, start: number, end: number, buf: ArrayBufferView, at = 0): number {
+  const room = buf.byteLength - at;
+  const length = Math.min(end - start, room);
+  if (length <= 0) return 0;
+  if (Buffer.isBuffer(buf)) return source.copy(buf, at, start, start + length);
+  new Uint8Array(buf.buffer, buf.byteOffset + at, length).set(source.subarray(start, start + length));
+  return length;
+}
 
 /** The datagrams read from the kernel and not yet handed out, oldest first. */
 export class SegmentQueue {
-  #segments: Segment[] = [];
-  #head = 0;
+  #runs: Run[] = [];
+  #count = 0;
 
   /** Whether GRO is on for the socket (a queue stays in use while it holds datagrams). */
   enabled = true;
 
+  /** How many datagrams wait. */
   get size(): number {
-    return this.#segments.length - this.#head;
-  }
-
-  /** The oldest datagram, taken from the queue. */
-  shift(): Segment | undefined {
-    if (this.#head >= this.#segments.length) return undefined;
-    const segment = this.#segments[this.#head]!;
-    this.#segments[this.#head++] = undefined as unknown as Segment;
-    if (this.#head === this.#segments.length) {
-      this.#segments = [];
-      this.#head = 0;
-    }
-    return segment;
+    return this.#count;
   }
 
   /**
-   * One non-blocking receive, split into its datagrams (one when the kernel did not coalesce):
-   * how many it queued, or a negative errno.
+   * One non-blocking receive (one datagram, or many coalesced): how many datagrams it queued,
+   * or a negative errno. They stay in the scratch until {@link settle}.
    */
   fill(fd: number): number {
-    const space = (scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE));
+    const space = (scratchSpace ??= Buffer.allocUnsafe(SCRATCH_SIZE));
     const result = tryRecvmsg(fd, [space], 0, CONTROL_SIZE_DEFAULT);
     if (typeof result === 'number') return result;
-    const bytes = Math.min(result.bytes, space.length);
-    // One copy of exactly the bytes that came: the views of its datagrams keep nothing larger alive.
-    const copy = Buffer.from(space.subarray(0, bytes));
-    const gro = result.control.find((entry): entry is GroMessage => entry.kind === 'gro');
-    const size = gro && gro.segmentSize > 0 ? gro.segmentSize : Math.max(bytes, 1);
-    let offset = 0;
-    do {
-      const end = Math.min(offset + size, bytes);
-      this.#segments.push({
-        data: copy.subarray(offset, end),
-        from: result.from,
-         control: result.control,
-        truncated: result.truncated && end === bytes,
-        controlTruncated: result.controlTruncated,
-      });
-      offset = end;
-    } while (offset < bytes);
-    return this.size;
+    const end = Math.min(result.bytes, space.length);
+    let size = end;
+    for (let i = 0; i < result.control.length; i++) {
+      const entry = result.control[i]!;
+      if (entry.kind === 'gro' && (entry as GroMessage).segmentSize > 0) size = (entry as GroMessage).segmentSize;
+    }
+    const count = end === 0 ? 1 : Math.ceil(end / size);
+    this.#runs.push({ bytes: space, scratch: true, offset: 0, end, size: Math.max(size, 1), from: result.from, control: result.control, truncated: result.truncated, controlTruncated: result.controlTruncated });
+    this.#count += count;
+    return count;
+  }
+
+  /** Copies what is left in the scratch into a Buffer of its own: call before the next receive. */
+  settle(): void {
+    for (const run of this.#runs) {
+      if (!run.scratch) continue;
+      run.bytes = Buffer.from(run.bytes.subarray(run.offset, run.end));
+      run.end -= run.offset;
+      run.offset = 0;
+      run.scratch = false;
+    }
+  }
+
+  /** The next datagram copied into `buf`, as `recvfrom(buf)` / `recvmmsg` report it. */
+  takeInto(buf: ArrayBufferView): RecvfromResult {
+    const run = this.#runs[0]!;
+    const end = Math.min(run.offset + run.size, run.end);
+    const bytes = copyBytes(run.bytes, run.offset, end, buf);
+    const result = { bytes, from: run.from, truncated: bytes < end - run.offset || (run.truncated && end === run.end) };
+    this.#advance(run, end);
+    return result;
+  }
+
+  /** The next datagram as a view of its own bytes (a copy shared with its neighbours). */
+  takeView(): { data: Buffer; from: SocketAddress; truncated: boolean } {
+    this.settle();
+    const run = this.#runs[0]!;
+    const end = Math.min(run.offset + run.size, run.end);
+    const result = { data: run.bytes.subarray(run.offset, end), from: run.from, truncated: run.truncated && end === run.end };
+    this.#advance(run, end);
+    return result;
+  }
+
+  /** The next datagram scattered over `buffers`, as `Socket.recvmsg` reports it. */
+  takeMessage(buffers: readonly ArrayBufferView[]): RecvmsgResult {
+    const run = this.#runs[0]!;
+    const end = Math.min(run.offset + run.size, run.end);
+    let at = run.offset;
+    for (let i = 0; i < buffers.length && at < end; i++) at += copyBytes(run.bytes, at, end, buffers[i]!);
+    const truncated = at < end || (run.truncated && end === run.end);
+    const result: RecvmsgResult = {
+      bytes: at - run.offset,
+      from: run.from,
+      flags: truncated ? MSG_TRUNC : 0,
+      truncated,
+      controlTruncated: run.controlTruncated,
+      control: run.control,
+    };
+    this.#advance(run, end);
+    return result;
+  }
+
+  #advance(run: Run, end: number): void {
+    this.#count--;
+    run.offset = end;
+    if (end >= run.end) this.#runs.shift();
   }
 
   /** Drops every queued datagram (the socket closed). */
   clear(): void {
-    this.#segments = [];
-    this.#head = 0;
+    this.#runs = [];
+    this.#count = 0;
   }
-}
-
-/** Copies bytes into the caller's buffer: how many fit (at most the buffer's size). */
-export function copyInto(data: Buffer, buf: ArrayBufferView): number {
-  const target = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  const bytes = Math.min(data.length, target.length);
-  target.set(bytes === data.length ? data : data.subarray(0, bytes));
-  return bytes;
-}
-
-/** A datagram as `Socket.recvmsg` returns it, scattered over `buffers` in order. */
-export function asMessage(segment: Segment, buffers: readonly ArrayBufferView[]): RecvmsgResult {
-  let written = 0;
-  for (const buf of buffers) {
-    if (written >= segment.data.length) break;
-    written += copyInto(segment.data.subarray(written), buf);
-  }
-  const truncated = segment.truncated || written < segment.data.length;
-  return {
-    bytes: written,
-    from: segment.from,
-    flags: truncated ? MSG_TRUNC : 0,
-    truncated,
-    controlTruncated: segment.controlTruncated,
-    control: segment.control,
-  };
 }

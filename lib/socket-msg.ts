@@ -55,16 +55,22 @@ export function receiveBuffers(buffers: readonly ArrayBufferView[]): ArrayBuffer
   return list;
 }
 
+/** The bytes of a message's buffers together. */
+export function bytesOf(buffers: readonly ArrayBufferView[]): number {
+  let total = 0;
+  for (let i = 0; i < buffers.length; i++) total += currentSize(buffers[i]!);
+  return total;
+}
+
 /**
- * The attempts of one `Socket.sendmsg`, now and when the socket is writable again: the bytes
- * sent once all went, a negative errno (`EAGAIN`: wait for room), or an error for a buffer
- * that changed while the send waited. A split segmented send that went part way goes on from
- * where it stopped, so no datagram is sent twice.
+ * The attempts of one `Socket.sendmsg` waiting for room: the bytes sent once all went, a
+ * negative errno (`EAGAIN`: wait for more room), or an error for a buffer that changed while
+ * the send waited. A split segmented send that went part way (`from` bytes, already) goes on
+ * from where it stopped, so no datagram is sent twice.
  */
-export function sendmsgAttempts(call: SendmsgCall, segmentation: SegmentationState): (fd: number) => number | Error {
+export function sendmsgAttempts(call: SendmsgCall, segmentation: SegmentationState, from = 0): (fd: number) => number | Error {
   const sizes = call.buffers.map(currentSize);
-  const total = sizes.reduce((sum, size) => sum + size, 0);
-  let from = 0;
+  const total = bytesOf(call.buffers);
   return (fd) => {
     for (let i = 0; i < sizes.length; i++) {
       if (currentSize(call.buffers[i]!) !== sizes[i]) {

@@ -28,10 +28,10 @@ import {
 import { ArgumentTypeError, socketError } from './errors';
 import * as flat from './flat';
 import type { RecvfromResult } from './flat';
-import { errorEntry, prepareSendmsg, tryRecvmsg, checkRecvmsgOptions, type ErrorQueueMessage, type NativeErrorEntry, type RecvmsgResult } from './msg';
-import { asMessage, copyInto, SegmentQueue, type Segment } from './gro';
+import { errorEntry, prepareSendmsg, trySendmsg, tryRecvmsg, checkRecvmsgOptions, type ErrorQueueMessage, type NativeErrorEntry, type RecvmsgResult } from './msg';
+import { SegmentQueue } from './gro';
 import { modeOf, type SegmentationMode, type SegmentationState } from './segment';
-import { flagsOf, receiveBuffers, sendmsgAttempts, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
+import { bytesOf, flagsOf, receiveBuffers, sendmsgAttempts, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
 import { batchOf, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { claim, release } from './ownership';
@@ -365,10 +365,15 @@ export class Socket implements AsyncIterable<Datagram> {
       if (options?.signal?.aborted) throw new AbortError(kind, options.signal.reason);
       if (this.#gro !== null) {
         // GRO: each datagram of a coalesced receive is a result of its own (lib/gro.ts).
-        const read = (segment: Segment): unknown =>
-          buf ? this.#completed(kind, false, copyInto(segment.data, buf), segment.from, segment.truncated || segment.data.length > size, undefined)
-            : this.#completed(kind, true, segment.data.length, segment.from, segment.truncated, segment.data);
-        return this.#readNowOrWait(kind, fd, options, buf ? [buf] : [], (from) => this.#readSegments(from, (queue) => read(queue.shift()!)));
+        const take = (queue: SegmentQueue): unknown => {
+          if (buf) {
+            const { bytes, from, truncated } = queue.takeInto(buf);
+            return this.#completed(kind, false, bytes, from, truncated, undefined);
+          }
+          const { data, from, truncated } = queue.takeView();
+          return this.#completed(kind, true, data.length, from, truncated, data);
+        };
+        return this.#readNowOrWait(kind, fd, options, buf ? [buf] : [], (from) => this.#readSegments(from, take));
       }
 
       // Nothing queued before it: try at once (the datagram may already be there).
@@ -553,11 +558,7 @@ export class Socket implements AsyncIterable<Datagram> {
         if (this.#gro !== null) {
           return this.#readSegments(from, (queue) => {
             const results: RecvfromResult[] = [];
-            while (results.length < list.length && queue.size > 0) {
-              const segment = queue.shift()!;
-              const buf = list[results.length]!;
-              results.push({ bytes: copyInto(segment.data, buf), from: segment.from, truncated: segment.truncated || segment.data.length > buf.byteLength });
-            }
+            while (results.length < list.length && queue.size > 0) results.push(queue.takeInto(list[results.length]!));
             return results;
           });
         }
@@ -583,7 +584,7 @@ export class Socket implements AsyncIterable<Datagram> {
       const list = receiveBuffers(buffers);
       if (options?.signal?.aborted) throw new AbortError('recvmsg', options.signal.reason);
       return this.#readNowOrWait('recvmsg', fd, options, list, (from): ReadOutcome<RecvmsgResult> | number => {
-        if (this.#gro !== null) return this.#readSegments(from, (queue) => asMessage(queue.shift()!, list));
+        if (this.#gro !== null) return this.#readSegments(from, (queue) => queue.takeMessage(list));
         const result = tryRecvmsg(from, list, flags, controlSize);
         return typeof result === 'number' ? result : { value: result, more: true };
       });
@@ -602,13 +603,18 @@ export class Socket implements AsyncIterable<Datagram> {
       const fd = this.#open('sendmsg');
       const flags = flagsOf(options, false);
       const call = prepareSendmsg(buffers, flags, options, options?.segmentSize);
-      const attempt = sendmsgAttempts(call, this.#segmentation);
+      let sent = 0;
       if (this.#sends.length === 0) {
-        const result = this.#retryAfterReports(() => attempt(fd));
-        if (result instanceof Error) return Promise.reject(result);
-        if (result >= 0) return Promise.resolve(result);
-        if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, 'sendmsg', call.target?.address));
+        const result = this.#retryAfterReports(() => trySendmsg(fd, call, this.#segmentation));
+        if (result >= 0) {
+          // All of it, unless a split segmented send went part way (its buffer filled).
+          if (call.segmentSize === 0 || result >= bytesOf(call.buffers)) return Promise.resolve(result);
+          sent = result;
+        } else if (!wouldBlock(-result) && -result !== ENOBUFS) {
+          return Promise.reject(socketError(-result, 'sendmsg', call.target?.address));
+        }
       }
+      const attempt = sendmsgAttempts(call, this.#segmentation, sent);
       return new Promise<number>((resolve, reject) => {
         this.#sends.push({ syscall: 'sendmsg', buf: noBuffer, length: 0, flags, target: call.target, attempt, resolve, reject });
         this.#updateInterest();
@@ -691,6 +697,7 @@ export class Socket implements AsyncIterable<Datagram> {
       if (result < 0) return result;
     }
     const value = take(queue);
+    queue.settle(); // what is left must not stay in the scratch the next receive reuses
     if (queue.size === 0 && !queue.enabled) this.#gro = null;
     return { value, more: true };
   }
