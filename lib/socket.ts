@@ -556,11 +556,15 @@ export class Socket implements AsyncIterable<Datagram> {
       if (options?.signal?.aborted) throw new AbortError('recvmmsg', options.signal.reason);
       return this.#readNowOrWait('recvmmsg', fd, options, list, (from): ReadOutcome<RecvfromResult[]> | number => {
         if (this.#gro !== null) {
-          return this.#readSegments(from, (queue) => {
+          const outcome = this.#readSegments(from, (queue) => {
             const results: RecvfromResult[] = [];
             while (results.length < list.length && queue.size > 0) results.push(queue.takeInto(list[results.length]!));
             return results;
           });
+          // Fewer datagrams than buffers: the kernel had no more, so the next batch waits for
+          // readiness instead of trying a receive that would answer EAGAIN (as without GRO).
+          if (typeof outcome !== 'number') outcome.more = outcome.value.length === list.length;
+          return outcome;
         }
         const results = receiveBatch(from, list, 0);
         return typeof results === 'number' ? results : { value: results, more: results.length === list.length };
