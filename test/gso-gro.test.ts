@@ -363,6 +363,17 @@ describe('GRO: coalesced receives', () => {
     await expect(r.recvfrom({ timeout: 20 })).rejects.toBeInstanceOf(TimedOutError);
   });
 
+  groIt('over IPv6 too: a GSO send to a GRO Socket comes out as the datagrams sent', async () => {
+    const r = track(new Socket(AF_INET6, SOCK_DGRAM));
+    r.bind({ family: 'AF_INET6', address: '::1', port: 0 });
+    r.setGro(true);
+    const s = track(new Socket(AF_INET6, SOCK_DGRAM));
+    await s.sendmsg([numbered(5, 1000, 3)], { address: r.getsockname(), segmentSize: 1000 });
+    const results = await r.recvmmsg(Array.from({ length: 8 }, () => Buffer.alloc(1500)));
+    expect(results.map((x) => x.bytes)).toEqual([1000, 1000, 1000, 1000, 3]);
+    expect(results[0]!.from).toMatchObject({ family: 'AF_INET6', address: '::1', port: (s.getsockname() as Inet6Address).port });
+  });
+
   groIt('a receive shorter than a datagram is truncated, and the next datagram is untouched', async () => {
     const { receiver: r } = await coalesced(2, 100);
     const small = Buffer.alloc(10);
