@@ -110,8 +110,11 @@ export class SegmentQueue {
     return result;
   }
 
-  /** The next datagram scattered over `buffers`, as `Socket.recvmsg` reports it. */
-  takeMessage(buffers: readonly ArrayBufferView[]): RecvmsgResult {
+  /**
+   * The next datagram scattered over `buffers`, as `Socket.recvmsg` reports it. With `peek`
+   * (`MSG_PEEK`) it stays first in the queue.
+   */
+  takeMessage(buffers: readonly ArrayBufferView[], peek = false): RecvmsgResult {
     const run = this.#runs[0]!;
     const end = Math.min(run.offset + run.size, run.end);
     let at = run.offset;
@@ -125,7 +128,7 @@ export class SegmentQueue {
       controlTruncated: run.controlTruncated,
       control: run.control,
     };
-    this.#advance(run, end);
+    if (!peek) this.#advance(run, end);
     return result;
   }
 

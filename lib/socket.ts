@@ -19,6 +19,7 @@ import {
   IPV6_RECVERR,
   IP_RECVERR,
   MSG_ERRQUEUE,
+  MSG_PEEK,
   MSG_TRUNC,
   SOL_SOCKET,
   SOL_UDP,
@@ -577,7 +578,8 @@ export class Socket implements AsyncIterable<Datagram> {
    * over `buffers` and resolves to what the flat `recvmsg` returns: the bytes, the
    * sender and the parsed control messages (`IP_PKTINFO`, timestamps, drop counts,
    * `SCM_RIGHTS`, ...). With GRO on, each datagram of a coalesced receive is a result of its
-   * own, with the receive's control messages. Served in order with {@link recvmmsg}.
+   * own, with the receive's control messages (of the flags, only `MSG_PEEK` then applies).
+   * Served in order with {@link recvmmsg}.
    */
   recvmsg(buffers: readonly ArrayBufferView[], options?: SocketRecvmsgOptions): Promise<RecvmsgResult> {
     return this.#rejected(() => {
@@ -588,7 +590,8 @@ export class Socket implements AsyncIterable<Datagram> {
       const list = receiveBuffers(buffers);
       if (options?.signal?.aborted) throw new AbortError('recvmsg', options.signal.reason);
       return this.#readNowOrWait('recvmsg', fd, options, list, (from): ReadOutcome<RecvmsgResult> | number => {
-        if (this.#gro !== null) return this.#readSegments(from, (queue) => queue.takeMessage(list));
+        // With GRO on the datagram comes from the socket's queue: only MSG_PEEK applies to it.
+        if (this.#gro !== null) return this.#readSegments(from, (queue) => queue.takeMessage(list, (flags & MSG_PEEK) !== 0));
         const result = tryRecvmsg(from, list, flags, controlSize);
         return typeof result === 'number' ? result : { value: result, more: true };
       });

@@ -12,6 +12,7 @@ import {
   ArgumentRangeError,
   InvalidArgumentError,
   MSG_DONTWAIT,
+  MSG_PEEK,
   MessageTooLongError,
   SOCK_DGRAM,
   SOL_SOCKET,
@@ -347,7 +348,9 @@ describe('GRO: coalesced receives', () => {
       marks.push(buffers[i]![0]!);
       sizes.push(result.bytes);
     });
+    const peeked = await r.recvmsg([Buffer.alloc(1200)], { flags: MSG_PEEK });
     const message = await r.recvmsg([Buffer.alloc(600), Buffer.alloc(600)]);
+    expect(peeked.bytes).toBe(message.bytes);
     expect(message.control).toContainEqual({ kind: 'gro', segmentSize: 1200 });
     marks.push(10);
     sizes.push(message.bytes);
