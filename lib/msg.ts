@@ -247,15 +247,8 @@ export function encodeControl(entries: readonly ControlInput[]): EncodedControl 
  */
 function withoutSegment(entries: readonly ControlInput[]): { rest: readonly ControlInput[]; segmentSize: number } {
   let segmentSize = 0;
-  let rest = entries;
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    if (entry.kind !== 'segment') continue;
-    segmentSize = entry.size;
-    if (rest === entries) rest = entries.slice(0, i);
-  }
-  if (rest !== entries) rest = entries.filter((entry) => entry.kind !== 'segment');
-  return { rest, segmentSize };
+  for (const entry of entries) if (entry.kind === 'segment') segmentSize = entry.size;
+  return { rest: segmentSize === 0 ? entries : entries.filter((entry) => entry.kind !== 'segment'), segmentSize };
 }
 
 const sendable = new Set(['pktinfo', 'ttl', 'hopLimit', 'tos', 'rights', 'segment', 'raw']);

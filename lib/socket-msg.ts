@@ -11,6 +11,7 @@ import { MSG_ERRQUEUE } from './constants';
 import { ArgumentTypeError } from './errors';
 import { checkBuffers, trySendmsg, type RecvmsgOptions, type SendmsgCall, type SendmsgOptions } from './msg';
 import type { SegmentationState } from './segment';
+import { binding } from './native';
 import { checkInt32, currentSize } from './validate';
 
 /** Options of `Socket.sendmsg`: those of the flat {@link sendmsg}, with the flags and a shorthand. */
@@ -68,7 +69,14 @@ export function bytesOf(buffers: readonly ArrayBufferView[]): number {
  * the send waited. A split segmented send that went part way (`from` bytes, already) goes on
  * from where it stopped, so no datagram is sent twice.
  */
-export function sendmsgAttempts(call: SendmsgCall, segmentation: SegmentationState, from = 0): (fd: number) => number | Error {
+export function sendmsgAttempts(waiting: SendmsgCall, segmentation: SegmentationState, from = 0): (fd: number) => number | Error {
+  // What the caller gave, fixed now: the buffer list copied, the control entries encoded (they
+  // were checked; encoding them later would read objects the caller may have changed since).
+  const call: SendmsgCall = {
+    ...waiting,
+    buffers: Array.from(waiting.buffers),
+    control: Array.isArray(waiting.control) ? binding.encodeControl(waiting.control) : waiting.control,
+  };
   const sizes = call.buffers.map(currentSize);
   const total = bytesOf(call.buffers);
   return (fd) => {

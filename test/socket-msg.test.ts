@@ -11,7 +11,9 @@ import {
   IP_RECVTTL,
   MSG_ERRQUEUE,
   MSG_PEEK,
+  SCM_RIGHTS,
   SOCK_DGRAM,
+  SOL_SOCKET,
   Socket,
   SocketClosedError,
   TimedOutError,
@@ -168,6 +170,27 @@ describe('Socket.sendmsg', () => {
     while (received.length < count) received.push((await receiver.recv()).readUInt32BE(0));
     expect(await Promise.all(sends)).toEqual(Array(count).fill(64));
     expect(received).toEqual([...Array(count).keys()]);
+  });
+
+  it('a waiting message is the one asked for: changing the array or the control entries afterwards changes nothing', async () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+    const sender = track(Socket.from(a!));
+    const receiver = track(Socket.from(b!));
+    // Fill the peer's queue until a send has to wait.
+    const filler: Promise<number>[] = [];
+    while (filler.length < 5000) {
+      filler.push(sender.send(Buffer.alloc(1)));
+      if (sender.stats().watching) break;
+    }
+    const list = [Buffer.from('asked')];
+    const control = [{ kind: 'raw' as const, level: SOL_SOCKET, type: SCM_RIGHTS!, data: Buffer.alloc(0) }];
+    const waiting = sender.sendmsg(list, { control });
+    list[0] = Buffer.from('other');
+    (control[0] as { level: unknown }).level = 'not a number';
+    let last = '';
+    for (let i = 0; i < filler.length + 1; i++) last = (await receiver.recv()).toString();
+    expect(last).toBe('asked');
+    expect(await waiting).toBe(5);
   });
 
   it('rejects with the typed error of the syscall, and when closed', async () => {
