@@ -321,9 +321,13 @@ async function memoryGroup() {
   const { count, warmup, rate, burst } = config.memory;
   const sendCount = Math.round(count * 1.2); // room for some loss; the receiver stops at `count`
   const flood = (port) => c('flood', [port, sendCount, rate, burst, Math.ceil((sendCount / rate) * 1000) + 5000], { cpu: cpuOf(0) });
+  // The GRO receivers get GSO sends of 1200-byte datagrams, at the GRO group's rate.
+  const gro = config.gro;
+  const gsoFlood = (port) => c('flood', [port, sendCount, gro.rate, gro.burst, Math.ceil((sendCount / gro.rate) * 1000) + 5000, gro.size, 'gso'], { cpu: cpuOf(0) });
   const results = {};
-  for (const mode of ['socket', 'socket-iter', 'socket-batch']) {
-    const r = await node('recv.js', [mode, count, warmup, 1000, 4 << 20, 64], { cpu: cpuOf(1), onReady: flood, timeoutMs: 120000, nodeFlags: ['--expose-gc'] });
+  for (const mode of ['socket', 'socket-iter', 'socket-batch', 'socket-gro', 'socket-gro-iter']) {
+    const onReady = mode.startsWith('socket-gro') ? gsoFlood : flood;
+    const r = await node('recv.js', [mode, count, warmup, 1000, 4 << 20, 64], { cpu: cpuOf(1), onReady, timeoutMs: 120000, nodeFlags: ['--expose-gc'] });
     const MiB = 1024 * 1024;
     results[mode] = {
       received: r.received,
@@ -438,7 +442,13 @@ function summarize(results) {
   }
   if (results.memory) {
     const bound = config.memory.boundMiB;
-    for (const [suffix, mode, what] of [['', 'socket', 'Socket (64 pending recvfrom(buf))'], ['-iter', 'socket-iter', 'Socket (for await)'], ['-batch', 'socket-batch', 'Socket (recvmmsg ×64)']]) {
+    for (const [suffix, mode, what] of [
+      ['', 'socket', 'Socket (64 pending recvfrom(buf))'],
+      ['-iter', 'socket-iter', 'Socket (for await)'],
+      ['-batch', 'socket-batch', 'Socket (recvmmsg ×64)'],
+      ['-gro', 'socket-gro', 'Socket, GRO on, GSO-sent (recvmmsg ×64)'],
+      ['-gro-iter', 'socket-gro-iter', 'Socket, GRO on, GSO-sent (for await)'],
+    ]) {
       const m = results.memory[mode];
       row(`6${suffix}`, `RSS growth over ${(m.received / 1e6).toFixed(m.received >= 1e6 ? 0 : 1)}M datagrams received: ${what}`, `+${m.peakGrowthMiB.toFixed(1)} MiB`, `bound ${bound} MiB`, undefined, undefined, `≤ ${bound} MiB`, m.peakGrowthMiB <= bound,
         `RSS ${m.rssStartMiB.toFixed(1)} → ${m.rssEndMiB.toFixed(1)} MiB after warm-up, peak growth shown; second half of the run ${m.secondHalfGrowthMiB >= 0 ? '+' : ''}${m.secondHalfGrowthMiB.toFixed(1)} MiB; V8 heapTotal ${m.heapTotalGrowthMiB >= 0 ? '+' : ''}${m.heapTotalGrowthMiB.toFixed(1)} MiB; live V8 heap after a full GC at the end ${m.liveHeapEndMiB.toFixed(1)} MiB; growth by tenths: ${m.growthTraceMiB.map((v) => v.toFixed(1)).join(' ')}`);
