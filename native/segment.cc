@@ -53,29 +53,29 @@ int CheckSegmentedSend(size_t total, size_t segment, size_t max_payload) {
   return 0;
 }
 
-void SegmentSplitter::Split(const msghdr& message, size_t segment, size_t from) {
-  pieces_.clear();
-  first_.clear();
-  lengths_.clear();
+void PlanSegments(const iovec* iov, size_t count, size_t segment, size_t from, SegmentPlan* plan) {
+  plan->pieces.clear();
+  plan->first.clear();
+  plan->lengths.clear();
   size_t total = 0;
-  for (size_t i = 0; i < static_cast<size_t>(message.msg_iovlen); i++) total += message.msg_iov[i].iov_len;
+  for (size_t i = 0; i < count; i++) total += iov[i].iov_len;
   size_t remaining = total > from ? total - from : 0;
   // Where the next byte comes from: buffer `part`, `offset` bytes in, skipping the first `from`.
   size_t part = 0;
   size_t offset = from;
-  while (part < static_cast<size_t>(message.msg_iovlen) && offset >= message.msg_iov[part].iov_len) {
-    offset -= message.msg_iov[part].iov_len;
+  while (part < count && offset >= iov[part].iov_len) {
+    offset -= iov[part].iov_len;
     part++;
   }
   do {  // at least one datagram: an empty buffer is one empty datagram, as without offload
     size_t length = remaining < segment ? remaining : segment;
-    first_.push_back(pieces_.size());
-    lengths_.push_back(length);
+    plan->first.push_back(plan->pieces.size());
+    plan->lengths.push_back(length);
     size_t wanted = length;
-    while (wanted > 0) {
-      const iovec& source = message.msg_iov[part];
+    while (wanted > 0 && part < count) {
+      const iovec& source = iov[part];
       size_t take = source.iov_len - offset < wanted ? source.iov_len - offset : wanted;
-      if (take > 0) pieces_.push_back(iovec{static_cast<uint8_t*>(source.iov_base) + offset, take});
+      if (take > 0) plan->pieces.push_back(iovec{static_cast<uint8_t*>(source.iov_base) + offset, take});
       wanted -= take;
       offset += take;
       if (offset == source.iov_len) {
@@ -85,7 +85,7 @@ void SegmentSplitter::Split(const msghdr& message, size_t segment, size_t from) 
     }
     remaining -= length;
   } while (remaining > 0);
-  first_.push_back(pieces_.size());
+  plan->first.push_back(plan->pieces.size());
 }
 
 ssize_t SegmentSplitter::Send(int fd, const msghdr& message, size_t segment, size_t from, int flags) {
@@ -93,12 +93,12 @@ ssize_t SegmentSplitter::Send(int fd, const msghdr& message, size_t segment, siz
     errno = EINVAL;
     return -1;
   }
-  Split(message, segment, from);
-  size_t count = lengths_.size();
+  PlanSegments(message.msg_iov, static_cast<size_t>(message.msg_iovlen), segment, from, &plan_);
+  size_t count = plan_.lengths.size();
   auto header = [&](size_t i, msghdr* out) {
     *out = message;  // name and control data of the call
-    out->msg_iov = pieces_.data() + first_[i];
-    out->msg_iovlen = static_cast<decltype(out->msg_iovlen)>(first_[i + 1] - first_[i]);
+    out->msg_iov = plan_.pieces.data() + plan_.first[i];
+    out->msg_iovlen = static_cast<decltype(out->msg_iovlen)>(plan_.first[i + 1] - plan_.first[i]);
     out->msg_flags = 0;
     if (out->msg_iovlen == 0) out->msg_iov = nullptr;
   };
@@ -119,7 +119,7 @@ ssize_t SegmentSplitter::Send(int fd, const msghdr& message, size_t segment, siz
       break;
     }
     if (result == 0) break;
-    for (int i = 0; i < result; i++) bytes += lengths_[sent + static_cast<size_t>(i)];
+    for (int i = 0; i < result; i++) bytes += plan_.lengths[sent + static_cast<size_t>(i)];
     sent += static_cast<size_t>(result);
   }
 #else
@@ -130,7 +130,7 @@ ssize_t SegmentSplitter::Send(int fd, const msghdr& message, size_t segment, siz
       if (sent == 0) return -1;
       break;
     }
-    bytes += lengths_[sent];
+    bytes += plan_.lengths[sent];
   }
 #endif
   return static_cast<ssize_t>(bytes);

@@ -38,6 +38,18 @@ int DestinationFamily(int fd, const sockaddr* address, socklen_t length);
 // EINVAL when it makes more than kMaxUdpSegments segments, else 0.
 int CheckSegmentedSend(size_t total, size_t segment, size_t max_payload);
 
+// The datagrams of a split: datagram i is pieces[first[i] .. first[i + 1]), lengths[i] bytes.
+struct SegmentPlan {
+  std::vector<iovec> pieces;
+  std::vector<size_t> first;
+  std::vector<size_t> lengths;
+};
+
+// Plans the split of iov[0..count) from byte `from` on into datagrams of `segment` bytes (> 0),
+// the last one shorter; at least one datagram (an empty one when nothing is left). Every piece
+// lies inside one of the iovecs; together they are the bytes from `from` on, in order.
+void PlanSegments(const iovec* iov, size_t count, size_t segment, size_t from, SegmentPlan* plan);
+
 // The split: the bytes of `message.msg_iov` from byte `from` on, as datagrams of `segment`
 // bytes (the last one shorter), each sent with the message's name and control data.
 class SegmentSplitter {
@@ -48,12 +60,7 @@ class SegmentSplitter {
   ssize_t Send(int fd, const msghdr& message, size_t segment, size_t from, int flags);
 
  private:
-  // Fills pieces_ and datagrams_: datagram i is pieces_[first_[i] .. first_[i + 1]).
-  void Split(const msghdr& message, size_t segment, size_t from);
-
-  std::vector<iovec> pieces_;
-  std::vector<size_t> first_;
-  std::vector<size_t> lengths_;
+  SegmentPlan plan_;
 #ifdef BSDSOCK_HAVE_MMSG
   std::vector<mmsghdr> datagrams_;
 #endif
