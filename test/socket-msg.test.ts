@@ -14,6 +14,7 @@ import {
   SCM_RIGHTS,
   SOCK_DGRAM,
   SOL_SOCKET,
+  SO_SNDBUF,
   Socket,
   SocketClosedError,
   TimedOutError,
@@ -191,6 +192,32 @@ describe('Socket.sendmsg', () => {
     for (let i = 0; i < filler.length + 1; i++) last = (await receiver.recv()).toString();
     expect(last).toBe('asked');
     expect(await waiting).toBe(5);
+  });
+
+  it('a split segmented send that finds the queue full part way goes on from where it stopped: every datagram once, in order', async () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+    const sender = track(Socket.from(a!)).useSegmentationFallback();
+    const receiver = track(Socket.from(b!));
+    // A small send buffer: a few datagrams in flight at a time, so the 128 go in many parts.
+    sender.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096);
+    const filler: Promise<number>[] = [];
+    while (filler.length < 5000) {
+      filler.push(sender.send(Buffer.from([255])));
+      if (sender.stats().watching) break;
+    }
+    const segments = Buffer.alloc(128 * 10);
+    for (let i = 0; i < 128; i++) segments.fill(i, i * 10, i * 10 + 10);
+    const waiting = sender.sendmsg([segments], { segmentSize: 10 });
+    const got: number[] = [];
+    // Reading one datagram per turn of the event loop makes room for one at a time.
+    while (got.length < filler.length + 128) {
+      await new Promise(setImmediate);
+      const data = await receiver.recv();
+      got.push(data.length === 10 ? data[0]! : -1);
+    }
+    expect(await waiting).toBe(1280);
+    expect(got.slice(filler.length)).toEqual([...Array(128).keys()]);
+    expect(got.slice(0, filler.length).every((x) => x === -1)).toBe(true);
   });
 
   it('rejects with the typed error of the syscall, and when closed', async () => {
