@@ -220,6 +220,36 @@ describe('Socket.sendmsg', () => {
     expect(got.slice(0, filler.length).every((x) => x === -1)).toBe(true);
   });
 
+  it('a batch with segmented messages that has to wait sends each message whole, in order, once', async () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+    const sender = track(Socket.from(a!)).useSegmentationFallback();
+    const receiver = track(Socket.from(b!));
+    sender.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096);
+    const filler: Promise<number>[] = [];
+    while (filler.length < 5000) {
+      filler.push(sender.send(Buffer.from([255])));
+      if (sender.stats().watching) break;
+    }
+    const numbered = (base: number, count: number): Buffer => {
+      const buf = Buffer.alloc(count * 10);
+      for (let i = 0; i < count; i++) buf.fill(base + i, i * 10, i * 10 + 10);
+      return buf;
+    };
+    const waiting = sender.sendmmsg([
+      { buf: numbered(0, 30), segmentSize: 10 },
+      { buf: Buffer.alloc(10, 100) },
+      { buf: numbered(101, 30), segmentSize: 10 },
+    ]);
+    const got: number[] = [];
+    while (got.length < filler.length + 61) {
+      await new Promise(setImmediate);
+      const data = await receiver.recv();
+      got.push(data.length === 10 ? data[0]! : -1);
+    }
+    expect(await waiting).toBe(3);
+    expect(got.slice(filler.length)).toEqual([...Array(30).keys(), 100, ...Array.from({ length: 30 }, (_, i) => 101 + i)]);
+  });
+
   it('rejects with the typed error of the syscall, and when closed', async () => {
     const { socket } = udp();
     await expect(socket.sendmsg([Buffer.from('x')])).rejects.toMatchObject({ code: 'EDESTADDRREQ', syscall: 'sendmsg' });
