@@ -120,13 +120,23 @@ export function prepareBatch(messages: readonly BatchMessage[]): PreparedBatch {
 }
 
 /**
+ * @internal After {@link sendBatch}: the bytes of the first message not counted as sent whose
+ * datagrams went all the same (a split segmented message stopped part way), else 0. Per module
+ * instance (per thread), overwritten by the next batch.
+ */
+export const batchProgress = new Int32Array(1);
+
+/**
  * @internal Send a batch, prepared or not: the count, or a negative errno. Segmented messages
  * go by `segmentation` (a Socket's; a flat call asks each time, lib/segment.ts): split by the
  * kernel, or by hand after an EIO.
  */
 export function sendBatch(fd: number, batch: EncodedBatch | PreparedBatch, flags: number, segmentation: SegmentationState = { mode: undefined }): number {
+  batchProgress[0] = 0;
   const send = (split: boolean): number =>
-    batch instanceof PreparedBatch ? batch.native.send(fd, flags, split) : binding.sendmmsg(fd, batch.buffers, batch.addresses, flags, batch.segments, split);
+    batch instanceof PreparedBatch
+      ? batch.native.send(fd, flags, split, batchProgress)
+      : binding.sendmmsg(fd, batch.buffers, batch.addresses, flags, batch.segments, split, batchProgress);
   if (encodedOf(batch).segments === undefined) return send(false);
   if (modeOf(fd, segmentation) === 'fallback') return send(true);
   const result = send(false);
@@ -150,7 +160,7 @@ export function batchOf(messages: readonly BatchMessage[] | PreparedBatch): Enco
  * stops at the first message that fails; it throws only when the very first one fails.
  * `messages` may be a {@link PreparedBatch}. A message with a `segmentSize` goes out as
  * datagrams of that size (UDP GSO, split by bsdsock where the kernel cannot; a message of which
- * only some datagrams went then counts as not sent).
+ * only some datagrams went then counts as not sent, and sending it again repeats those).
  */
 export function sendmmsg(fd: number, messages: readonly BatchMessage[] | PreparedBatch, flags = 0): number {
   checkFd(fd);

@@ -40,7 +40,7 @@ export interface NativeSocketHandle {
 /** A batch prepared for many sends (native/prepared_batch.h). */
 export interface NativePreparedBatch {
   /** `split`: segmented messages are split here, not by the kernel. */
-  send(fd: number, flags: number, split?: boolean): number;
+  send(fd: number, flags: number, split?: boolean, progressOut?: Int32Array): number;
 }
 
 /** The functions native/addon.cc registers. Results are values, or a negative errno. */
@@ -102,7 +102,7 @@ export interface NativeBinding {
    */
   sendmmsg(
     fd: number, buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined, flags: number,
-    segments?: number[] | undefined, split?: boolean,
+    segments?: number[] | undefined, split?: boolean, progressOut?: Int32Array,
   ): number;
   recvmmsg(fd: number, buffers: ArrayBufferView[], flags: number, resultOut: Int32Array, addressOut: Uint8Array): number;
 

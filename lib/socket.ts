@@ -33,7 +33,7 @@ import { errorEntry, prepareSendmsg, trySendmsg, tryRecvmsg, checkRecvmsgOptions
 import { SegmentQueue } from './gro';
 import { modeOf, type SegmentationMode, type SegmentationState } from './segment';
 import { bytesOf, flagsOf, receiveBuffers, sendmsgAttempts, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
-import { batchOf, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
+import { batchOf, batchProgress, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { claim, release } from './ownership';
 import { checkBuffer, checkFd, checkInt32, checkInteger, currentSize, invalidType, outOfRange } from './validate';
@@ -485,10 +485,13 @@ export class Socket implements AsyncIterable<Datagram> {
       const batch = batchOf(messages);
       const { buffers, targets, segments } = encodedOf(batch);
       let sent = 0;
+      let partial = 0; // bytes of message `sent` that went already (a split segmented message)
       if (this.#sends.length === 0) {
         const result = this.#retryAfterReports(() => sendBatch(fd, batch, flags, this.#segmentation));
-        if (result >= 0) sent = result;
-        else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, 'sendmmsg', targets?.[0]?.address));
+        if (result >= 0) {
+          sent = result;
+          partial = batchProgress[0]!;
+        } else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, 'sendmmsg', targets?.[0]?.address));
       }
       if (sent === buffers.length) return Promise.resolve(sent);
       const waiting: Promise<number>[] = [];
@@ -497,7 +500,8 @@ export class Socket implements AsyncIterable<Datagram> {
         const target = targets?.[i];
         // A segmented message waits as a sendmsg of its own, split the same way (lib/socket-msg.ts).
         const segmentSize = segments?.[i] ?? 0;
-        const attempt = segmentSize > 0 ? sendmsgAttempts({ buffers: [buf], flags, target, control: null, segmentSize }, this.#segmentation) : undefined;
+        const from = i === sent ? partial : 0;
+        const attempt = segmentSize > 0 ? sendmsgAttempts({ buffers: [buf], flags, target, control: null, segmentSize }, this.#segmentation, from) : undefined;
         waiting.push(
           new Promise<number>((resolve, reject) => {
             this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags, target, attempt, resolve, reject });

@@ -65,6 +65,10 @@ int SendSplitBatch(int fd, const BatchEntry* entries, size_t count, int flags, B
   if (sent < 0) return -1;
   size_t whole = 0;
   while (whole < usable && scratch.piece_ends[whole] <= static_cast<size_t>(sent)) whole++;
+  if (whole < usable) {
+    size_t first = whole == 0 ? 0 : scratch.piece_ends[whole - 1];
+    for (size_t p = first; p < static_cast<size_t>(sent); p++) scratch.partial_bytes += scratch.pieces[p].length;
+  }
   return static_cast<int>(whole);
 }
 
@@ -72,6 +76,7 @@ int SendSplitBatch(int fd, const BatchEntry* entries, size_t count, int flags, B
 
 int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchScratch& scratch,
               const uint16_t* segments, bool split) {
+  scratch.partial_bytes = 0;
   if (count == 0) return 0;
   flags |= BSDSOCK_SEND_FLAGS;
 #ifndef BSDSOCK_HAVE_UDP_GSO
@@ -268,7 +273,10 @@ Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
     if (address.IsUndefined()) continue;
     entries[i].address = SockaddrForKernel(env, address, &scratch.addresses[i], &entries[i].address_length);
   }
-  return Result(env, SendBatch(fd, entries, count, flags, scratch.kernel, with_segments ? scratch.segments.data() : nullptr, split));
+  int32_t* progress = info[6].IsUndefined() ? nullptr : ArgInt32Array(info, 6, "progressOut", 1);
+  int result = SendBatch(fd, entries, count, flags, scratch.kernel, with_segments ? scratch.segments.data() : nullptr, split);
+  if (progress != nullptr) progress[0] = static_cast<int32_t>(scratch.kernel.partial_bytes);
+  return Result(env, result);
 }
 
 Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {

@@ -46,6 +46,9 @@ struct BatchScratch {
   // A segmented batch split by hand: its datagrams, and where each message's end among them.
   std::vector<BatchEntry> pieces;
   std::vector<size_t> piece_ends;
+  // After a split batch that stopped inside a message: the bytes of that message (the first
+  // not counted as sent) whose datagrams went. 0 otherwise.
+  size_t partial_bytes = 0;
   void Reserve(size_t count) {
     if (iov.size() < count) iov.resize(count);
 #ifdef BSDSOCK_HAVE_MMSG
@@ -88,7 +91,7 @@ constexpr size_t kMaxBatch = 1024;
 // (a UDP_SEGMENT control message per message) unless `split`, or the platform has no
 // UDP_SEGMENT, in which case this splits it after the kernel's checks (segment.h). A message
 // of which only some datagrams went (a non-blocking socket whose buffer filled) counts as not
-// sent.
+// sent; scratch.partial_bytes then says how many of its bytes went.
 int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchScratch& scratch,
               const uint16_t* segments = nullptr, bool split = false);
 
@@ -102,7 +105,8 @@ int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, soc
 uint16_t SegmentSizeOf(Napi::Env env, Napi::Value value, size_t index);
 
 // sendmmsg(fd, buffers[], addresses[] (encoded, or undefined), flags, segments[] | undefined,
-//          split) -> count | -errno. segments[i]: the datagram size of message i (0: one datagram).
+//          split, progressOut?: Int32Array(1)) -> count | -errno. segments[i]: the datagram size
+//          of message i (0: one datagram). progressOut[0]: partial_bytes of a split (SendBatch).
 Napi::Value Sendmmsg(const Napi::CallbackInfo& info);
 // recvmmsg(fd, buffers[], flags, resultOut: Int32Array(3n), addressOut: Buffer(n * sizeof
 // sockaddr_storage)) -> count | -errno; resultOut[3i..3i+2] = bytes, msg_flags, address length.

@@ -88,8 +88,11 @@ Napi::Value PreparedBatch::Send(const Napi::CallbackInfo& info) {
     }
     entries_[i].address = SockaddrForKernel(env, addresses_[i].Value(), &spare_[i], &entries_[i].address_length);
   }
-  return Result(env, SendBatch(fd, entries_.data(), entries_.size(), flags, scratch_,
-                               segments_.empty() ? nullptr : segments_.data(), split));
+  int32_t* progress = info[3].IsUndefined() ? nullptr : ArgInt32Array(info, 3, "progressOut", 1);
+  int result = SendBatch(fd, entries_.data(), entries_.size(), flags, scratch_,
+                         segments_.empty() ? nullptr : segments_.data(), split);
+  if (progress != nullptr) progress[0] = static_cast<int32_t>(scratch_.partial_bytes);
+  return Result(env, result);
 }
 
 }  // namespace bsdsock

@@ -24,7 +24,8 @@ class PreparedBatch : public Napi::ObjectWrap<PreparedBatch> {
   explicit PreparedBatch(const Napi::CallbackInfo& info);
 
  private:
-  // send(fd, flags, split?) -> count | -errno, as sendmmsg() (split: segments by hand).
+  // send(fd, flags, split?, progressOut?) -> count | -errno, as sendmmsg() (split: segments by
+  // hand; progressOut[0]: the bytes of a message sent in part, see SendBatch).
   Napi::Value Send(const Napi::CallbackInfo& info);
 
   // References keep every buffer (and encoded address) alive as long as the batch. Each send

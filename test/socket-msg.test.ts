@@ -250,6 +250,23 @@ describe('Socket.sendmsg', () => {
     expect(got.slice(filler.length)).toEqual([...Array(30).keys(), 100, ...Array.from({ length: 30 }, (_, i) => 101 + i)]);
   });
 
+  it('a batch whose split segmented message goes out in part goes on from its next datagram, sending none twice', async () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+    const sender = track(Socket.from(a!)).useSegmentationFallback();
+    const receiver = track(Socket.from(b!));
+    sender.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096); // room for a few datagrams only
+    const buf = Buffer.alloc(128 * 10);
+    for (let i = 0; i < 128; i++) buf.fill(i, i * 10, i * 10 + 10);
+    const waiting = sender.sendmmsg([{ buf: Buffer.alloc(10, 200) }, { buf, segmentSize: 10 }]);
+    const got: number[] = [];
+    while (got.length < 129) {
+      await new Promise(setImmediate);
+      got.push((await receiver.recv())[0]!);
+    }
+    expect(await waiting).toBe(2);
+    expect(got).toEqual([200, ...Array(128).keys()]);
+  });
+
   it('rejects with the typed error of the syscall, and when closed', async () => {
     const { socket } = udp();
     await expect(socket.sendmsg([Buffer.from('x')])).rejects.toMatchObject({ code: 'EDESTADDRREQ', syscall: 'sendmsg' });
