@@ -23,6 +23,7 @@
         'native/name_lookup.cc',
         'native/option_struct.cc',
         'native/prepared_batch.cc',
+        'native/segment.cc',
         'native/socket_handle.cc',
         'native/sockopt.cc',
         'native/sockopt_struct.cc',

@@ -6,7 +6,7 @@
 //   node bench/run.js            the full run (about 2-3 minutes)
 //   node bench/run.js --quick    a short run (under 30 s), for a smoke test of the numbers
 //   node bench/run.js --json     the results as JSON on stdout (progress goes to stderr)
-//   options: --reps=N (repetitions per measurement), --only=send,recv,pingpong,memory,
+//   options: --reps=N (repetitions per measurement), --only=send,recv,pingpong,memory,gso,gro,
 //            --no-pin (do not pin processes to CPUs with taskset)
 //
 // Every sender is bounded in count and time and sends only to 127.0.0.1. Each contender runs in
@@ -27,13 +27,13 @@ const WORKERS = path.join(__dirname, 'workers');
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('usage: node bench/run.js [--quick] [--json] [--reps=N] [--only=send,recv,pingpong,memory] [--no-pin]\n');
+  process.stdout.write('usage: node bench/run.js [--quick] [--json] [--reps=N] [--only=send,recv,pingpong,memory,gso,gro] [--no-pin]\n');
   process.exit(0);
 }
 const quick = argv.includes('--quick');
 const json = argv.includes('--json');
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const only = new Set((option('only') ?? 'send,recv,pingpong,memory').split(','));
+const only = new Set((option('only') ?? 'send,recv,pingpong,memory,gso,gro').split(','));
 
 const config = quick
   ? {
@@ -42,6 +42,8 @@ const config = quick
       recv: { count: 25000, rate: 50000, burst: 32, reps: 1, idleMs: 300 },
       pingpong: { count: 2000, warmup: 300, reps: 2, size: 64 },
       memory: { count: 80000, warmup: 20000, rate: 100000, burst: 64, boundMiB: 16 },
+      gso: { ms: 200, warmupMs: 150, cWarmupMs: 50, reps: 2, segments: 40, size: 1200 },
+      gro: { count: 200000, rate: 400000, burst: 40, size: 1200, reps: 1, idleMs: 300 },
     }
   : {
       mode: 'full',
@@ -49,8 +51,10 @@ const config = quick
       recv: { count: 80000, rate: 50000, burst: 32, reps: 4, idleMs: 300 },
       pingpong: { count: 10000, warmup: 1000, reps: 4, size: 64 },
       memory: { count: 1000000, warmup: 100000, rate: 100000, burst: 64, boundMiB: 16 },
+      gso: { ms: 1000, warmupMs: 300, cWarmupMs: 100, reps: 4, segments: 40, size: 1200 },
+      gro: { count: 1000000, rate: 400000, burst: 40, size: 1200, reps: 3, idleMs: 300 },
     };
-if (option('reps')) for (const group of ['send', 'recv', 'pingpong']) config[group].reps = Number(option('reps'));
+if (option('reps')) for (const group of ['send', 'recv', 'pingpong', 'gso', 'gro']) config[group].reps = Number(option('reps'));
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -190,6 +194,7 @@ async function sendGroup(sink) {
   const contenders = [
     { id: 'c.sendto', label: 'C sendto() loop', run: (o) => c('sendto_loop', [sink, size, ms, cWarmupMs], o) },
     { id: 'bsdsock.sendto', label: 'bsdsock flat sendto(fd, buf, 0, sockaddr(...))', run: (o) => node('send.js', ['sendto', sink, size, ms, warmupMs], o) },
+    { id: 'bsdsock.sendto-plain', label: 'bsdsock flat sendto(fd, buf, 0, { family, address, port })', run: (o) => node('send.js', ['sendto-plain', sink, size, ms, warmupMs], o) },
     { id: 'c.send', label: 'C send() loop, connected', run: (o) => c('send_loop', [sink, size, ms, cWarmupMs], o) },
     { id: 'bsdsock.send', label: 'bsdsock flat send(fd, buf), connected', run: (o) => node('send.js', ['send', sink, size, ms, warmupMs], o) },
     { id: 'c.sendmmsg', label: `C sendmmsg() ×${batch}, connected`, run: (o) => c('sendmmsg_loop', [sink, size, ms, cWarmupMs, batch, 'connected'], o) },
@@ -207,6 +212,51 @@ async function sendGroup(sink) {
     const wallRate = (r.sent / r.ns) * 1e9;
     log(`  send  ${k.id.padEnd(22)} run ${rep + 1}/${reps}: ${fmtRate(rate)} of CPU time (${fmtRate(wallRate)} of wall time)${r.errors ? ` (${r.errors} errors)` : ''}`);
     return { rate, wallRate, ...r };
+  });
+  return { contenders, raw };
+}
+
+// GSO send (issue 19): datagrams of 1200 bytes, 40 per call, to the sink.
+async function gsoGroup(sink) {
+  const { ms, warmupMs, cWarmupMs, reps, segments, size } = config.gso;
+  const contenders = [
+    { id: 'c.gso', label: `C sendmsg() with UDP_SEGMENT, ${segments} × ${size} B`, run: (o) => c('gso_send', [sink, ms, cWarmupMs, segments, size, 'gso'], o) },
+    { id: 'c.sendmmsg', label: `C sendmmsg() of ${segments} × ${size} B`, run: (o) => c('gso_send', [sink, ms, cWarmupMs, segments, size, 'mmsg'], o) },
+    { id: 'bsdsock.flat', label: `bsdsock flat sendmsg(fd, [buf], 0, { control: [{ kind: 'segment', size: ${size} }] })`, run: (o) => node('gso.js', ['flat', sink, ms, warmupMs, segments, size], o) },
+    { id: 'bsdsock.socket', label: `bsdsock await socket.sendmsg([buf], { segmentSize: ${size} })`, run: (o) => node('gso.js', ['socket', sink, ms, warmupMs, segments, size], o) },
+  ];
+  const raw = await alternate(contenders, reps, async (k, rep) => {
+    const r = await k.run({ cpu: cpuOf(rep) });
+    const rate = (r.sent / r.cpuNs) * 1e9;
+    log(`  gso   ${k.id.padEnd(22)} run ${rep + 1}/${reps}: ${fmtRate(rate)} datagrams per CPU-second${r.errors ? ` (${r.errors} errors)` : ''}`);
+    return { rate, ...r };
+  });
+  return { contenders, raw };
+}
+
+// GRO receive (issue 19): a paced GSO flood of 1200-byte datagrams, 40 per sendmsg.
+async function groGroup() {
+  const { count, rate, burst, size, reps, idleMs } = config.gro;
+  const warmup = Math.round(count / 10);
+  const rcvbuf = 4 << 20;
+  const options = (rep) => ({
+    cpu: cpuOf(rep + 1),
+    onReady: (port) => c('flood', [port, count, rate, burst, Math.ceil((count / rate) * 1000) + 10000, size, 'gso'], { cpu: cpuOf(rep) }),
+  });
+  const contenders = [
+    { id: 'c.gro', label: 'C blocking recvmsg() with UDP_GRO, 64 KiB', run: (o) => c('gro_recv', [count, warmup, idleMs, rcvbuf], o) },
+    { id: 'c.recvmmsg', label: 'C blocking recvmmsg() ×64 of 2048 B, no GRO', run: (o) => c('recvmmsg_recv', [count, warmup, idleMs, rcvbuf, 2048, 64], o) },
+    { id: 'bsdsock.flat-gro', label: 'bsdsock flat recvmsg() with UDP_GRO (blocking), counted from segmentSize', run: (o) => node('recv.js', ['flat-gro', count, warmup, idleMs, rcvbuf], o) },
+    { id: 'bsdsock.socket-gro', label: 'bsdsock Socket, setGro(true), await recvmmsg(64 buffers) in a loop', run: (o) => node('recv.js', ['socket-gro', count, warmup, idleMs, rcvbuf, 64], o) },
+    { id: 'bsdsock.socket-gro-iter', label: 'bsdsock Socket, setGro(true), for await (const d of socket)', run: (o) => node('recv.js', ['socket-gro-iter', count, warmup, idleMs, rcvbuf], o) },
+    { id: 'bsdsock.socket-batch', label: 'bsdsock Socket, no GRO, await recvmmsg(64 buffers) in a loop', run: (o) => node('recv.js', ['socket-batch', count, warmup, idleMs, rcvbuf, 64], o) },
+  ];
+  const raw = await alternate(contenders, reps, async (k, rep) => {
+    const r = await k.run(options(rep));
+    const perDatagram = r.measured > 0 ? r.cpuNs / r.measured : NaN;
+    const lost = count - r.received;
+    log(`  gro   ${k.id.padEnd(22)} run ${rep + 1}/${reps}: ${fmtUs(perDatagram)} CPU/datagram, ${lost} lost`);
+    return { perDatagram, lost, ...r };
   });
   return { contenders, raw };
 }
@@ -271,9 +321,13 @@ async function memoryGroup() {
   const { count, warmup, rate, burst } = config.memory;
   const sendCount = Math.round(count * 1.2); // room for some loss; the receiver stops at `count`
   const flood = (port) => c('flood', [port, sendCount, rate, burst, Math.ceil((sendCount / rate) * 1000) + 5000], { cpu: cpuOf(0) });
+  // The GRO receivers get GSO sends of 1200-byte datagrams, at the GRO group's rate.
+  const gro = config.gro;
+  const gsoFlood = (port) => c('flood', [port, sendCount, gro.rate, gro.burst, Math.ceil((sendCount / gro.rate) * 1000) + 5000, gro.size, 'gso'], { cpu: cpuOf(0) });
   const results = {};
-  for (const mode of ['socket', 'socket-iter', 'socket-batch']) {
-    const r = await node('recv.js', [mode, count, warmup, 1000, 4 << 20, 64], { cpu: cpuOf(1), onReady: flood, timeoutMs: 120000, nodeFlags: ['--expose-gc'] });
+  for (const mode of ['socket', 'socket-iter', 'socket-batch', 'socket-gro', 'socket-gro-iter']) {
+    const onReady = mode.startsWith('socket-gro') ? gsoFlood : flood;
+    const r = await node('recv.js', [mode, count, warmup, 1000, 4 << 20, 64], { cpu: cpuOf(1), onReady, timeoutMs: 120000, nodeFlags: ['--expose-gc'] });
     const MiB = 1024 * 1024;
     results[mode] = {
       received: r.received,
@@ -318,6 +372,8 @@ function summarize(results) {
     const rate = (id) => med('send', id, 'rate');
     const r1a = paired('send', 'bsdsock.sendto', 'c.sendto', 'rate');
     row('1a', '64 B datagrams/CPU-s: flat sendto(sockaddr) vs C sendto', fmtRate(rate('bsdsock.sendto')), fmtRate(rate('c.sendto')), r1a, spread('send', 'bsdsock.sendto', 'c.sendto', 'rate'), '≥ 0.95×', r1a >= 0.95);
+    const r1p = paired('send', 'bsdsock.sendto-plain', 'c.sendto', 'rate');
+    row('1a-plain', '64 B datagrams/CPU-s: flat sendto(plain address object) vs C sendto', fmtRate(rate('bsdsock.sendto-plain')), fmtRate(rate('c.sendto')), r1p, spread('send', 'bsdsock.sendto-plain', 'c.sendto', 'rate'), '≥ 0.8×', r1p >= 0.8);
     const r1b = paired('send', 'bsdsock.send', 'c.send', 'rate');
     row('1b', '64 B datagrams/CPU-s: flat send (connected) vs C send', fmtRate(rate('bsdsock.send')), fmtRate(rate('c.send')), r1b, spread('send', 'bsdsock.send', 'c.send', 'rate'), '≥ 0.95×', r1b >= 0.95);
     const cConn = paired('send', 'c.send', 'c.sendto', 'rate');
@@ -342,6 +398,28 @@ function summarize(results) {
     }
     row('4c', 'receive CPU/datagram: C recvmmsg vs C recvfrom', fmtUs(cpu('c.recvmmsg')), fmtUs(cpu('c.recvfrom')), paired('recv', 'c.recvmmsg', 'c.recvfrom', 'perDatagram'), spread('recv', 'c.recvmmsg', 'c.recvfrom', 'perDatagram'), 'info', undefined);
   }
+  if (results.gso) {
+    const rate = (id) => med('gso', id, 'rate');
+    const { segments, size } = config.gso;
+    const what = `${size} B datagrams/CPU-s, ${segments} per call`;
+    const r7a = paired('gso', 'bsdsock.socket', 'c.gso', 'rate');
+    row('7a', `${what}: Socket sendmsg(segmentSize) vs C UDP_SEGMENT`, fmtRate(rate('bsdsock.socket')), fmtRate(rate('c.gso')), r7a, spread('gso', 'bsdsock.socket', 'c.gso', 'rate'), '≥ 0.9×', r7a >= 0.9);
+    const r7b = paired('gso', 'bsdsock.flat', 'c.gso', 'rate');
+    row('7b', `${what}: flat sendmsg({ kind: 'segment' }) vs C UDP_SEGMENT`, fmtRate(rate('bsdsock.flat')), fmtRate(rate('c.gso')), r7b, spread('gso', 'bsdsock.flat', 'c.gso', 'rate'), '≥ 0.9×', r7b >= 0.9);
+    const r7c = paired('gso', 'bsdsock.socket', 'c.sendmmsg', 'rate');
+    row('7c', `${what}: Socket sendmsg(segmentSize) vs C sendmmsg`, fmtRate(rate('bsdsock.socket')), fmtRate(rate('c.sendmmsg')), r7c, spread('gso', 'bsdsock.socket', 'c.sendmmsg', 'rate'), '≥ 4×', r7c >= 4);
+    row('7d', `${what}: C UDP_SEGMENT vs C sendmmsg`, fmtRate(rate('c.gso')), fmtRate(rate('c.sendmmsg')), paired('gso', 'c.gso', 'c.sendmmsg', 'rate'), spread('gso', 'c.gso', 'c.sendmmsg', 'rate'), 'info', undefined);
+  }
+  if (results.gro) {
+    const cpu = (id) => med('gro', id, 'perDatagram');
+    const what = `receive CPU/datagram, ${config.gro.size} B GSO-sent`;
+    const r8a = paired('gro', 'bsdsock.socket-gro', 'c.recvmmsg', 'perDatagram');
+    row('8a', `${what}: Socket GRO (recvmmsg ×64) vs C recvmmsg`, fmtUs(cpu('bsdsock.socket-gro')), fmtUs(cpu('c.recvmmsg')), r8a, spread('gro', 'bsdsock.socket-gro', 'c.recvmmsg', 'perDatagram'), '≤ 0.5×', r8a <= 0.5);
+    for (const [n, id, label] of [['8b', 'bsdsock.socket-gro-iter', 'Socket GRO (for await)'], ['8c', 'bsdsock.flat-gro', 'flat recvmsg GRO'], ['8d', 'bsdsock.socket-batch', 'Socket no GRO (recvmmsg ×64)'], ['8e', 'c.gro', 'C UDP_GRO']]) {
+      row(n, `${what}: ${label} vs C recvmmsg`, fmtUs(cpu(id)), fmtUs(cpu('c.recvmmsg')), paired('gro', id, 'c.recvmmsg', 'perDatagram'), spread('gro', id, 'c.recvmmsg', 'perDatagram'), 'info', undefined);
+    }
+    row('8f', `${what}: Socket GRO (recvmmsg ×64) vs C UDP_GRO`, fmtUs(cpu('bsdsock.socket-gro')), fmtUs(cpu('c.gro')), paired('gro', 'bsdsock.socket-gro', 'c.gro', 'perDatagram'), spread('gro', 'bsdsock.socket-gro', 'c.gro', 'perDatagram'), 'info', undefined);
+  }
   if (results.pingpong) {
     const m = (id) => med('pingpong', id, 'medianNs');
     const p99 = (id) => med('pingpong', id, 'p99Ns');
@@ -364,7 +442,13 @@ function summarize(results) {
   }
   if (results.memory) {
     const bound = config.memory.boundMiB;
-    for (const [suffix, mode, what] of [['', 'socket', 'Socket (64 pending recvfrom(buf))'], ['-iter', 'socket-iter', 'Socket (for await)'], ['-batch', 'socket-batch', 'Socket (recvmmsg ×64)']]) {
+    for (const [suffix, mode, what] of [
+      ['', 'socket', 'Socket (64 pending recvfrom(buf))'],
+      ['-iter', 'socket-iter', 'Socket (for await)'],
+      ['-batch', 'socket-batch', 'Socket (recvmmsg ×64)'],
+      ['-gro', 'socket-gro', 'Socket, GRO on, GSO-sent (recvmmsg ×64)'],
+      ['-gro-iter', 'socket-gro-iter', 'Socket, GRO on, GSO-sent (for await)'],
+    ]) {
       const m = results.memory[mode];
       row(`6${suffix}`, `RSS growth over ${(m.received / 1e6).toFixed(m.received >= 1e6 ? 0 : 1)}M datagrams received: ${what}`, `+${m.peakGrowthMiB.toFixed(1)} MiB`, `bound ${bound} MiB`, undefined, undefined, `≤ ${bound} MiB`, m.peakGrowthMiB <= bound,
         `RSS ${m.rssStartMiB.toFixed(1)} → ${m.rssEndMiB.toFixed(1)} MiB after warm-up, peak growth shown; second half of the run ${m.secondHalfGrowthMiB >= 0 ? '+' : ''}${m.secondHalfGrowthMiB.toFixed(1)} MiB; V8 heapTotal ${m.heapTotalGrowthMiB >= 0 ? '+' : ''}${m.heapTotalGrowthMiB.toFixed(1)} MiB; live V8 heap after a full GC at the end ${m.liveHeapEndMiB.toFixed(1)} MiB; growth by tenths: ${m.growthTraceMiB.map((v) => v.toFixed(1)).join(' ')}`);
@@ -440,6 +524,14 @@ async function main() {
     if (only.has('pingpong')) {
       log('ping-pong against the C echo server (5)');
       results.pingpong = await pingpongGroup();
+    }
+    if (only.has('gso')) {
+      log(`GSO send of ${config.gso.size}-byte datagrams, ${config.gso.segments} per call (7)`);
+      results.gso = await gsoGroup(sink);
+    }
+    if (only.has('gro')) {
+      log(`GRO receive under a ${config.gro.rate / 1000}k datagrams/s GSO flood (8)`);
+      results.gro = await groGroup();
     }
     if (only.has('memory')) {
       log(`memory over ${config.memory.count} datagrams (6)`);

@@ -175,6 +175,59 @@ function encodeChecked(address: SocketAddress): Buffer {
   }
 }
 
+// The address objects encoded last, per module instance (so per thread): a program that sends
+// to the same object again and again, as users write it, has it encoded once. An entry keeps
+// the values it was encoded from and serves only while the object still holds exactly those,
+// so a caller who changes the object afterwards gets the new address. Only plain objects with
+// data properties are remembered (reading a getter could run user code each time), never
+// AF_UNKNOWN ones (their bytes are a Buffer the caller may change).
+const RECENT = 4;
+interface Recent {
+  input: object;
+  family: unknown;
+  address: unknown;
+  port: unknown;
+  flowinfo: unknown;
+  scopeId: unknown;
+  path: unknown;
+  encoded: EncodedAddress;
+}
+const recent: (Recent | undefined)[] = [undefined, undefined, undefined, undefined];
+let nextRecent = 0;
+
+function recentEncoding(input: Record<string, unknown>): EncodedAddress | undefined {
+  for (let i = 0; i < RECENT; i++) {
+    const r = recent[i];
+    if (
+      r !== undefined &&
+      r.input === input &&
+      r.family === input.family &&
+      r.address === input.address &&
+      r.port === input.port &&
+      r.flowinfo === input.flowinfo &&
+      r.scopeId === input.scopeId &&
+      r.path === input.path
+    ) {
+      return r.encoded;
+    }
+  }
+  return undefined;
+}
+
+const FIELDS = ['family', 'address', 'port', 'flowinfo', 'scopeId', 'path'];
+
+function remember(input: Record<string, unknown>, encoded: EncodedAddress): void {
+  const prototype = Object.getPrototypeOf(input);
+  if (prototype !== Object.prototype && prototype !== null) return;
+  for (const field of FIELDS) {
+    const descriptor = Object.getOwnPropertyDescriptor(input, field);
+    if (descriptor !== undefined && !('value' in descriptor)) return;
+  }
+  const { family, address, port, flowinfo, scopeId, path } = input;
+  recent[nextRecent] = { input, family, address, port, flowinfo, scopeId, path, encoded };
+  nextRecent = (nextRecent + 1) % RECENT;
+}
+
 /**
  * Encode an address once into the platform's `struct sockaddr`. Pass the result to `sendto`,
  * `connect` or `bind` in place of the object: the per-call parsing is skipped.
@@ -183,11 +236,21 @@ function encodeChecked(address: SocketAddress): Buffer {
  * const peer = sockaddr({ family: 'AF_INET', address: '127.0.0.1', port: 9000 });
  * for (const msg of messages) sendto(fd, msg, 0, peer);
  * ```
+ *
+ * Every call that takes an address object goes through here. The last few objects encoded are
+ * remembered with the values they held, so passing the same unchanged object again costs a
+ * few comparisons instead of an encoding; a changed object is encoded again.
  */
 export function sockaddr(input: AddressInput): EncodedAddress {
   if (input instanceof EncodedAddress) return input;
+  if (typeof input === 'object' && input !== null) {
+    const known = recentEncoding(input as unknown as Record<string, unknown>);
+    if (known !== undefined) return known;
+  }
   const address = normalizeAddress(input);
-  return new EncodedAddress(Object.freeze(address), encodeNormalized(address));
+  const encoded = new EncodedAddress(Object.freeze(address), encodeNormalized(address));
+  if (address.family !== 'AF_UNKNOWN') remember(input as unknown as Record<string, unknown>, encoded);
+  return encoded;
 }
 
 /**

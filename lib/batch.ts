@@ -4,11 +4,14 @@
  * same functions loop over `sendmsg`/`recvmsg` in native code, with the same results.
  * @module
  */
+import * as os from 'node:os';
+
 import { AddressDecoder, EncodedAddress, sockaddr, type AddressInput } from './address';
 import { constants } from './constants';
 import { check, checkValue } from './result';
 import type { RecvfromResult } from './flat';
 import { binding, type NativePreparedBatch } from './native';
+import { checkSegmentSize, modeOf, type SegmentationState } from './segment';
 import * as trace from './trace';
 import { checkBuffer, checkFd, checkFlags, invalidType, isBuffer, outOfRange } from './validate';
 
@@ -17,12 +20,18 @@ export interface BatchMessage {
   buf: ArrayBufferView;
   /** The destination; omitted on a connected socket. */
   address?: AddressInput;
+  /**
+   * Send `buf` as datagrams of this size, the last one shorter (UDP GSO, as `sendmsg`'s
+   * `{ kind: 'segment', size }`): 1 to 65535. The message counts as one in the result.
+   */
+  segmentSize?: number;
 }
 
 /** The most datagrams one batch takes (Linux's UIO_MAXIOV). */
 export const MAX_BATCH: number = binding.limits.maxBatch;
 
 const STORAGE = constants.SOCKADDR_STORAGE_SIZE;
+const { EIO } = os.constants.errno;
 const MSG_TRUNC = constants.MSG_TRUNC;
 
 // Per module instance (per thread), grown to the largest batch seen.
@@ -42,6 +51,8 @@ export interface EncodedBatch {
   addresses: (Buffer | undefined)[] | undefined;
   /** The same destinations with their addresses (for errors and the trace), or undefined. */
   targets: (EncodedAddress | undefined)[] | undefined;
+  /** Each message's datagram size (0: one datagram); undefined when no message is segmented. */
+  segments: number[] | undefined;
 }
 
 /** @internal Encode a batch once: the buffers and addresses as native code takes them. */
@@ -51,10 +62,17 @@ export function encodeBatch(messages: readonly BatchMessage[]): EncodedBatch {
   const buffers: ArrayBufferView[] = new Array(count);
   let addresses: (Buffer | undefined)[] | undefined;
   let targets: (EncodedAddress | undefined)[] | undefined;
+  let segments: number[] | undefined;
   for (let i = 0; i < count; i++) {
     const message = messages[i];
     if (typeof message !== 'object' || message === null) throw invalidType(`messages[${i}]`, 'an object { buf, address? }', message);
     buffers[i] = message.buf;
+    const segmentSize = message.segmentSize;
+    if (segmentSize !== undefined) {
+      checkSegmentSize(segmentSize, `messages[${i}].segmentSize`);
+      segments ??= new Array<number>(count).fill(0);
+      segments[i] = segmentSize;
+    }
     const address = message.address;
     if (address === undefined) continue;
     const target = sockaddr(address);
@@ -69,7 +87,7 @@ export function encodeBatch(messages: readonly BatchMessage[]): EncodedBatch {
     // The argument's name is built only for the error (this loop runs per datagram).
     if (!isBuffer(buffers[i])) checkBuffer(buffers[i], `messages[${i}].buf`);
   }
-  return { buffers, addresses, targets };
+  return { buffers, addresses, targets, segments };
 }
 
 /**
@@ -90,7 +108,7 @@ export class PreparedBatch {
   /** @internal */
   constructor(encoded: EncodedBatch) {
     this.encoded = encoded;
-    this.native = new binding.PreparedBatch(encoded.buffers, encoded.addresses);
+    this.native = new binding.PreparedBatch(encoded.buffers, encoded.addresses, encoded.segments);
     this.length = encoded.buffers.length;
     Object.freeze(this);
   }
@@ -101,9 +119,30 @@ export function prepareBatch(messages: readonly BatchMessage[]): PreparedBatch {
   return new PreparedBatch(encodeBatch(messages));
 }
 
-/** @internal Send a batch, prepared or not: the count, or a negative errno. */
-export function sendBatch(fd: number, batch: EncodedBatch | PreparedBatch, flags: number): number {
-  return batch instanceof PreparedBatch ? batch.native.send(fd, flags) : binding.sendmmsg(fd, batch.buffers, batch.addresses, flags);
+/**
+ * @internal After {@link sendBatch}: the bytes of the first message not counted as sent whose
+ * datagrams went all the same (a split segmented message stopped part way), else 0. Per module
+ * instance (per thread), overwritten by the next batch.
+ */
+export const batchProgress = new Int32Array(1);
+
+/**
+ * @internal Send a batch, prepared or not: the count, or a negative errno. Segmented messages
+ * go by `segmentation` (a Socket's; a flat call asks each time, lib/segment.ts): split by the
+ * kernel, or by hand after an EIO.
+ */
+export function sendBatch(fd: number, batch: EncodedBatch | PreparedBatch, flags: number, segmentation: SegmentationState = { mode: undefined }): number {
+  batchProgress[0] = 0;
+  const send = (split: boolean): number =>
+    batch instanceof PreparedBatch
+      ? batch.native.send(fd, flags, split, batchProgress)
+      : binding.sendmmsg(fd, batch.buffers, batch.addresses, flags, batch.segments, split, batchProgress);
+  if (encodedOf(batch).segments === undefined) return send(false);
+  if (modeOf(fd, segmentation) === 'fallback') return send(true);
+  const result = send(false);
+  if (result !== -EIO) return result;
+  segmentation.mode = 'fallback';
+  return send(true);
 }
 
 /** @internal The buffers and destinations of a batch, prepared or not. */
@@ -119,7 +158,9 @@ export function batchOf(messages: readonly BatchMessage[] | PreparedBatch): Enco
 /**
  * `sendmmsg(2)`: sends the messages in order and returns how many went. Like the syscall it
  * stops at the first message that fails; it throws only when the very first one fails.
- * `messages` may be a {@link PreparedBatch}.
+ * `messages` may be a {@link PreparedBatch}. A message with a `segmentSize` goes out as
+ * datagrams of that size (UDP GSO, split by bsdsock where the kernel cannot; a message of which
+ * only some datagrams went then counts as not sent, and sending it again repeats those).
  */
 export function sendmmsg(fd: number, messages: readonly BatchMessage[] | PreparedBatch, flags?: number): number {
   checkFd(fd);

@@ -188,6 +188,12 @@ export interface Constants {
   readonly FD_SETSIZE: number;
   /** Linux: `SO_RCVBUF` beyond `net.core.rmem_max`, for a process with `CAP_NET_ADMIN`. */
   readonly SO_RCVBUFFORCE?: number;
+  /** The option level of UDP (Linux): `UDP_SEGMENT`, `UDP_GRO`. */
+  readonly SOL_UDP?: number;
+  /** Send a buffer as datagrams of this size (GSO): a socket option or a control message. */
+  readonly UDP_SEGMENT?: number;
+  /** Receive coalesced datagrams (GRO), with their size in a control message. */
+  readonly UDP_GRO?: number;
   /** `sizeof(struct sockaddr_storage)`: room for any address the kernel returns. */
   readonly SOCKADDR_STORAGE_SIZE: number;
   /** `sizeof(sun_path)` in `struct sockaddr_un`. */
@@ -383,3 +389,9 @@ export const POLLRDHUP: number | undefined = constants.POLLRDHUP;
 export const FD_SETSIZE: number = constants.FD_SETSIZE;
 /** Linux only: set `SO_RCVBUF` past `net.core.rmem_max` (needs `CAP_NET_ADMIN`). */
 export const SO_RCVBUFFORCE: number | undefined = constants.SO_RCVBUFFORCE;
+/** The option level of UDP (Linux; undefined elsewhere): `UDP_SEGMENT`, `UDP_GRO`. */
+export const SOL_UDP: number | undefined = constants.SOL_UDP;
+/** UDP segmentation offload, GSO (Linux 4.18): see `sendmsg`'s `{ kind: 'segment' }`. */
+export const UDP_SEGMENT: number | undefined = constants.UDP_SEGMENT;
+/** UDP receive coalescing, GRO (Linux 5.0): see `Socket.setGro`. */
+export const UDP_GRO: number | undefined = constants.UDP_GRO;

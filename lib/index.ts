@@ -24,6 +24,7 @@ export {
   type DstaddrMessage,
   type ErrorOrigin,
   type ErrorQueueMessage,
+  type GroMessage,
   type HopLimitMessage,
   type InterfaceMessage,
   type PktinfoMessage,
@@ -31,12 +32,15 @@ export {
   type RecvmsgOptions,
   type RecvmsgResult,
   type RightsMessage,
+  type SegmentMessage,
   type SendmsgOptions,
   type TimestampMessage,
   type TosMessage,
   type TtlMessage,
 } from './msg';
 export { MAX_BATCH, PreparedBatch, prepareBatch, recvmmsg, sendmmsg, type BatchMessage } from './batch';
+export { SEGMENT_SIZE_MAX, udpOffload, type OffloadSupport, type SegmentationMode } from './segment';
+export type { SocketRecvmsgOptions, SocketSendmsgOptions } from './socket-msg';
 export { setTrace, type TraceSink } from './trace';
 export { poll, select, type PollFd, type SelectResult } from './multiplex';
 export {

@@ -18,8 +18,9 @@ import * as net from 'node:net';
 import { AddressDecoder, EncodedAddress, sockaddr, type AddressInput, type SocketAddress } from './address';
 import { constants, MSG_CTRUNC, MSG_TRUNC } from './constants';
 import { ArgumentRangeError, ArgumentTypeError, socketError, type SocketError } from './errors';
-import { check } from './result';
 import { binding } from './native';
+import { check } from './result';
+import { checkSegmentSize, sendSegmented, type SegmentationState } from './segment';
 import * as trace from './trace';
 import { checkBuffer, checkFd, checkFlags, checkInt32, checkInteger, invalidType, outOfRange } from './validate';
 
@@ -129,6 +130,25 @@ export interface ErrorQueueMessage {
   destination: SocketAddress;
 }
 
+/**
+ * `UDP_SEGMENT` (GSO): send the buffers as datagrams of `size` bytes each, the last one shorter
+ * (1 to 65535; at most 128 datagrams and 65507 bytes in all over IPv4, as the kernel allows).
+ * Where the kernel cannot segment, bsdsock sends one datagram per segment itself.
+ */
+export interface SegmentMessage {
+  kind: 'segment';
+  size: number;
+}
+
+/**
+ * `UDP_GRO` (Linux): this receive holds several datagrams of one sender, coalesced, each
+ * `segmentSize` bytes but the last. `Socket` splits them back; the flat {@link recvmsg} does not.
+ */
+export interface GroMessage {
+  kind: 'gro';
+  segmentSize: number;
+}
+
 /** Any control message bsdsock does not parse: the `cmsg_level`, `cmsg_type` and data bytes. */
 export interface RawControlMessage {
   kind: 'raw';
@@ -149,6 +169,7 @@ export type ControlMessage =
   | TosMessage
   | RightsMessage
   | ErrorQueueMessage
+  | GroMessage
   | RawControlMessage;
 
 /**
@@ -171,6 +192,7 @@ export type ControlInput =
   | HopLimitMessage
   | TosMessage
   | RightsMessage
+  | SegmentMessage
   | { kind: 'raw'; level: number; type: number; data: ArrayBufferView };
 
 /** The most bytes of control data one call builds or receives into. */
@@ -198,13 +220,16 @@ export function CMSG_LEN(length: number): number {
 export class EncodedControl {
   /** The entries it encodes. */
   readonly entries: readonly ControlInput[];
-  /** @internal The control bytes, as the kernel takes them (`msg_control`). */
+  /** @internal The control bytes, as the kernel takes them (`msg_control`), without the segment size. */
   readonly bytes: Buffer;
+  /** @internal The size of a `segment` entry (0: none), applied at each send (native/segment.h). */
+  readonly segmentSize: number;
 
   /** @internal */
-  constructor(entries: readonly ControlInput[], bytes: Buffer) {
+  constructor(entries: readonly ControlInput[], bytes: Buffer, segmentSize: number) {
     this.entries = entries;
     this.bytes = bytes;
+    this.segmentSize = segmentSize;
     Object.freeze(this);
   }
 }
@@ -212,11 +237,22 @@ export class EncodedControl {
 /** Validate control messages and encode them once into the platform's `cmsghdr` chain. */
 export function encodeControl(entries: readonly ControlInput[]): EncodedControl {
   checkControl(entries);
-  const bytes = binding.encodeControl(entries);
-  return new EncodedControl(Object.freeze([...entries]), bytes);
+  const { rest, segmentSize } = withoutSegment(entries);
+  const bytes = binding.encodeControl(rest);
+  return new EncodedControl(Object.freeze([...entries]), bytes, segmentSize);
 }
 
-const sendable = new Set(['pktinfo', 'ttl', 'hopLimit', 'tos', 'rights', 'raw']);
+/**
+ * A `segment` entry is not encoded with the others: whether the kernel gets it (`UDP_SEGMENT`)
+ * or bsdsock splits the datagrams is decided at each send. The last one counts, as in the kernel.
+ */
+function withoutSegment(entries: readonly ControlInput[]): { rest: readonly ControlInput[]; segmentSize: number } {
+  let segmentSize = 0;
+  for (const entry of entries) if (entry.kind === 'segment') segmentSize = entry.size;
+  return { rest: segmentSize === 0 ? entries : entries.filter((entry) => entry.kind !== 'segment'), segmentSize };
+}
+
+const sendable = new Set(['pktinfo', 'ttl', 'hopLimit', 'tos', 'rights', 'segment', 'raw']);
 
 function checkIp(value: unknown, name: string): void {
   if (value === undefined) return;
@@ -235,7 +271,7 @@ function checkControl(entries: unknown): asserts entries is readonly ControlInpu
       throw new ArgumentTypeError(
         'ERR_INVALID_ARG_VALUE',
         `The "${name}.kind" property '${e.kind}' is not a control message that can be sent ` +
-          `(pktinfo, ttl, tos, hopLimit, rights or raw)`,
+          `(pktinfo, ttl, tos, hopLimit, rights, segment or raw)`,
       );
     }
     switch (e.kind) {
@@ -266,6 +302,9 @@ function checkControl(entries: unknown): asserts entries is readonly ControlInpu
       case 'hopLimit':
       case 'tos':
         checkInt32(e[e.kind], `${name}.${e.kind}`);
+        break;
+      case 'segment':
+        checkSegmentSize(e.size, `${name}.size`);
         break;
       case 'rights':
         if (!Array.isArray(e.fds)) throw invalidType(`${name}.fds`, 'an array of descriptors', e.fds);
@@ -349,7 +388,8 @@ for (const name of ['NONE', 'LOCAL', 'ICMP', 'ICMP6', 'TXSTATUS', 'ZEROCOPY', 'T
   if (value !== undefined && !originNames.has(value)) originNames.set(value, name);
 }
 
-function checkBuffers(buffers: unknown): asserts buffers is readonly ArrayBufferView[] {
+/** @internal The buffers of one sendmsg/recvmsg: an array of at most IOV_MAX views. */
+export function checkBuffers(buffers: unknown): asserts buffers is readonly ArrayBufferView[] {
   if (!Array.isArray(buffers)) throw invalidType('buffers', 'an array of Buffer, TypedArray or DataView', buffers);
   if (buffers.length > iovMax) {
     throw new ArgumentRangeError(
@@ -360,31 +400,78 @@ function checkBuffers(buffers: unknown): asserts buffers is readonly ArrayBuffer
   for (let i = 0; i < buffers.length; i++) checkBuffer(buffers[i], `buffers[${i}]`);
 }
 
+/** A sendmsg call checked and encoded, ready for {@link trySendmsg} (now or later); not exported from the package root. */
+export interface SendmsgCall {
+  buffers: readonly ArrayBufferView[];
+  flags: number;
+  target: EncodedAddress | undefined;
+  control: Buffer | readonly ControlInput[] | null;
+  /** The datagram size of a segmented send (0: one datagram). */
+  segmentSize: number;
+}
+
 /**
- * `sendmsg(2)`: sends one message gathered from `buffers` (in order; zero-length parts are fine),
- * to `options.address` or the connected peer, with `options.control` as ancillary data. Returns
- * the bytes sent. `MSG_NOSIGNAL` is added where it exists, as for `send` and `sendto`.
+ * @internal Checks and encodes a sendmsg call. `segmentSize` is the `Socket.sendmsg` shorthand,
+ * which counts as a last `segment` entry.
  */
-export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], flags?: number, options?: SendmsgOptions): number {
-  checkFd(fd);
-  checkBuffers(buffers);
-  const callFlags = checkFlags(flags, arguments.length > 2);
+export function prepareSendmsg(buffers: readonly ArrayBufferView[], flags: number, options: SendmsgOptions | undefined, segmentSize?: unknown): SendmsgCall {
   let target: EncodedAddress | undefined;
   let control: Buffer | readonly ControlInput[] | null = null;
+  let segment = 0;
   if (options !== undefined) {
     if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options);
     if (options.address !== undefined) target = options.address instanceof EncodedAddress ? options.address : sockaddr(options.address);
     if (options.control instanceof EncodedControl) {
       control = options.control.bytes;
+      segment = options.control.segmentSize;
     } else if (options.control !== undefined) {
       checkControl(options.control);
-      control = options.control;
+      const { rest, segmentSize: size } = withoutSegment(options.control);
+      control = rest;
+      segment = size;
     }
   }
+  if (segmentSize !== undefined) {
+    checkSegmentSize(segmentSize, 'options.segmentSize');
+    segment = segmentSize;
+  }
+  // The buffers again, last: reading the options ran user code (getters).
+  checkBuffers(buffers);
+  return { buffers, flags, target, control, segmentSize: segment };
+}
+
+/**
+ * @internal One non-blocking attempt at a prepared call: the bytes sent, or a negative errno.
+ * `from` > 0 continues a split segmented send that went part way. `segmentation` is the
+ * socket's; a flat call has none of its own (a descriptor number says nothing lasting), so it
+ * asks the kernel each time (lib/segment.ts remembers a kernel that knows UDP_SEGMENT) and a
+ * device's EIO makes only that call fall back.
+ */
+export function trySendmsg(fd: number, call: SendmsgCall, segmentation: SegmentationState = { mode: undefined }, from = 0): number {
+  const address = call.target ? call.target.bytes : null;
+  if (call.segmentSize === 0) return binding.sendmsg(fd, call.buffers, call.flags, address, call.control);
+  return sendSegmented(fd, call.buffers, call.flags, address, call.control, call.segmentSize, segmentation, from);
+}
+
+/**
+ * `sendmsg(2)`: sends one message gathered from `buffers` (in order; zero-length parts are fine),
+ * to `options.address` or the connected peer, with `options.control` as ancillary data. Returns
+ * the bytes sent. `MSG_NOSIGNAL` is added where it exists, as for `send` and `sendto`.
+ *
+ * With a `{ kind: 'segment', size }` entry the bytes go out as datagrams of `size` bytes (UDP
+ * GSO; see {@link SegmentMessage}): the kernel splits them where it can, bsdsock where it cannot
+ * (`udpOffload()` says which). A split send on a non-blocking socket whose buffer fills part way
+ * returns the bytes of the datagrams that went.
+ */
+export function sendmsg(fd: number, buffers: readonly ArrayBufferView[], flags?: number, options?: SendmsgOptions): number {
+  checkFd(fd);
+  checkBuffers(buffers);
+  const callFlags = checkFlags(flags, arguments.length > 2);
+  const call = prepareSendmsg(buffers, callFlags, options);
   const blocked = trace.enabled && trace.begins('sendmsg', fd, false, callFlags);
-  const result = binding.sendmsg(fd, buffers, callFlags, target ? target.bytes : null, control);
-  if (trace.enabled) trace.sendmsg(fd, buffers, callFlags, target?.address, control, result, blocked);
-  return check(result, 'sendmsg', target?.address);
+  const result = trySendmsg(fd, call);
+  if (trace.enabled) trace.sendmsg(fd, buffers, callFlags, call.target?.address, call.control, result, blocked);
+  return check(result, 'sendmsg', call.target?.address);
 }
 
 /**
@@ -399,28 +486,39 @@ export function recvmsg(fd: number, buffers: readonly ArrayBufferView[], flags?:
   checkFd(fd);
   checkBuffers(buffers);
   const callFlags = checkFlags(flags, arguments.length > 2);
-  let controlSize = CONTROL_SIZE_DEFAULT;
-  if (options !== undefined) {
-    if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options);
-    if (options.controlSize !== undefined) {
-      checkInteger(options.controlSize, 'options.controlSize', 0, CONTROL_SIZE_MAX);
-      controlSize = options.controlSize;
-    }
-  }
-  if (controlSize > controlScratch.length) controlScratch = Buffer.alloc(controlSize);
+  const controlSize = checkRecvmsgOptions(options);
   // The error queue never blocks (and is not what POLLIN reports): no unfinished line for it.
   const errorQueue = constants.MSG_ERRQUEUE !== undefined && (callFlags & constants.MSG_ERRQUEUE) !== 0;
   const blocked = trace.enabled && !errorQueue && trace.begins('recvmsg', fd, true, callFlags);
-  const result = binding.recvmsg(fd, buffers, callFlags, decoder.scratch, resultOut, controlScratch, 0, controlSize);
-  if (result < 0) {
+  const result = tryRecvmsg(fd, buffers, callFlags, controlSize);
+  if (typeof result === 'number') {
     if (trace.enabled) trace.recvmsg(fd, buffers, callFlags, undefined, noControl, 0, 0, result, blocked);
     check(result, 'recvmsg');
   }
+  const received = result as RecvmsgResult;
+  // resultOut[2]: the control length tryRecvmsg's call wrote.
+  if (trace.enabled) trace.recvmsg(fd, buffers, callFlags, received.from, received.control, received.flags, resultOut[2]!, received.bytes, blocked);
+  return received;
+}
+
+/** @internal The `controlSize` of recvmsg options, checked (the default when absent). */
+export function checkRecvmsgOptions(options: RecvmsgOptions | undefined): number {
+  if (options === undefined) return CONTROL_SIZE_DEFAULT;
+  if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options);
+  if (options.controlSize === undefined) return CONTROL_SIZE_DEFAULT;
+  checkInteger(options.controlSize, 'options.controlSize', 0, CONTROL_SIZE_MAX);
+  return options.controlSize;
+}
+
+/** @internal One recvmsg on checked arguments: the result, or a negative errno. */
+export function tryRecvmsg(fd: number, buffers: readonly ArrayBufferView[], flags: number, controlSize: number): RecvmsgResult | number {
+  if (controlSize > controlScratch.length) controlScratch = Buffer.alloc(controlSize);
+  const result = binding.recvmsg(fd, buffers, flags, decoder.scratch, resultOut, controlScratch, 0, controlSize);
+  if (result < 0) return result;
   const from = decoder.decode(resultOut[0]!);
   const msgFlags = resultOut[1]!;
   const controlLength = resultOut[2]!;
   const control = controlLength > 0 ? parse(controlLength, from) : noControl;
-  if (trace.enabled) trace.recvmsg(fd, buffers, callFlags, from, control, msgFlags, controlLength, result, blocked);
   return {
     bytes: result,
     from,

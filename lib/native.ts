@@ -46,7 +46,8 @@ export interface NativeSocketHandle {
 
 /** A batch prepared for many sends (native/prepared_batch.h). */
 export interface NativePreparedBatch {
-  send(fd: number, flags: number): number;
+  /** `split`: segmented messages are split here, not by the kernel. */
+  send(fd: number, flags: number, split?: boolean, progressOut?: Int32Array): number;
 }
 
 /** The functions native/addon.cc registers. Results are values, or a negative errno. */
@@ -66,7 +67,9 @@ export interface NativeBinding {
   ) => NativeSocketHandle);
   /** Whether an open SocketHandle of this thread owns `fd` (until it is really closed). */
   descriptorOwned(fd: number): boolean;
-  readonly PreparedBatch: new (buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined) => NativePreparedBatch;
+  readonly PreparedBatch: new (
+    buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined, segments?: number[] | undefined,
+  ) => NativePreparedBatch;
 
   encodeAddress(family: number, hostOrPath: string, port: number, flowinfo: number, scopeId: number): Buffer;
   decodeAddress(bytes: Uint8Array, length: number): SocketAddress;
@@ -88,10 +91,14 @@ export interface NativeBinding {
   read(fd: number, buf: ArrayBufferView, offset: number, length: number): number;
   getsockname(fd: number): SocketAddress | number;
   getpeername(fd: number): SocketAddress | number;
-  /** sendmsg(2): `control` is encoded control data or an array of entries (native/cmsg.h). */
+  /**
+   * sendmsg(2): `control` is encoded control data or an array of entries (native/cmsg.h). A
+   * `segmentSize` sends datagrams of that size: `splitFrom` -1 by the kernel (UDP_SEGMENT), >= 0
+   * split here from that byte on (native/segment.h).
+   */
   sendmsg(
     fd: number, buffers: readonly ArrayBufferView[], flags: number, address: Uint8Array | null,
-    control: Uint8Array | readonly object[] | null,
+    control: Uint8Array | readonly object[] | null, segmentSize?: number, splitFrom?: number,
   ): number;
   /** recvmsg(2): sender length, msg_flags and msg_controllen go to resultOut[0..2]. */
   recvmsg(
@@ -103,8 +110,14 @@ export interface NativeBinding {
   parseControl(bytes: Uint8Array, length: number): Array<{ kind: string; [field: string]: unknown }>;
   cmsgSpace(length: number): number;
   cmsgLen(length: number): number;
-  /** `addresses` undefined: no message has one (a connected socket). */
-  sendmmsg(fd: number, buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined, flags: number): number;
+  /**
+   * `addresses` undefined: no message has one (a connected socket). `segments`: each message's
+   * datagram size (0: none), split by the kernel unless `split`.
+   */
+  sendmmsg(
+    fd: number, buffers: ArrayBufferView[], addresses: (Uint8Array | undefined)[] | undefined, flags: number,
+    segments?: number[] | undefined, split?: boolean, progressOut?: Int32Array,
+  ): number;
   recvmmsg(fd: number, buffers: ArrayBufferView[], flags: number, resultOut: Int32Array, addressOut: Uint8Array): number;
 
   setsockopt(fd: number, level: number, name: number, value: number | boolean | ArrayBufferView): number;

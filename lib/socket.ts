@@ -19,21 +19,27 @@ import {
   IPV6_RECVERR,
   IP_RECVERR,
   MSG_ERRQUEUE,
+  MSG_PEEK,
   MSG_TRUNC,
   SOL_SOCKET,
+  SOL_UDP,
   SO_ERROR,
+  UDP_GRO,
 } from './constants';
 import { AbortError, ArgumentTypeError, SocketClosedError, UnsupportedError, socketError } from './errors';
 import * as flat from './flat';
 import type { RecvfromResult } from './flat';
-import { errorEntry, type ErrorQueueMessage, type NativeErrorEntry } from './msg';
+import { errorEntry, prepareSendmsg, trySendmsg, tryRecvmsg, checkRecvmsgOptions, type ErrorQueueMessage, type NativeErrorEntry, type RecvmsgResult } from './msg';
 import type { Linger, StructOptionValue } from './options';
 import * as multicast from './multicast';
 import type { InterfaceSpec } from './multicast';
-import { batchOf, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
+import { SegmentQueue } from './gro';
+import { modeOf, type SegmentationMode, type SegmentationState } from './segment';
+import { bytesOf, flagsOf, receiveBuffers, sendmsgAttempts, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
+import { batchOf, batchProgress, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { refuseOwned } from './ownership';
-import { checkBuffer, checkFd, checkFlags, checkInteger, invalidType, outOfRange } from './validate';
+import { checkBuffer, checkFd, checkFlags, checkInteger, currentSize, invalidType, outOfRange } from './validate';
 
 /** A datagram received without a caller buffer: `data` is exactly its size. */
 export interface Datagram {
@@ -84,11 +90,13 @@ interface PendingReceive {
 }
 
 interface PendingSend {
-  syscall: 'sendto' | 'send';
+  syscall: 'sendto' | 'send' | 'sendmsg';
   buf: ArrayBufferView;
   length: number;
   flags: number;
   target: EncodedAddress | undefined;
+  /** A send other than sendto/send (lib/socket-msg.ts): one attempt, the bytes, -errno or an error. */
+  attempt?: (fd: number) => number | Error;
   resolve(bytes: number): void;
   reject(error: Error): void;
   /** The Socket.sendmmsg this datagram belongs to: a failure withdraws the batch's others. */
@@ -105,11 +113,21 @@ interface Waiting<T> {
 
 type PendingAccept = Waiting<{ socket: Socket; from: SocketAddress }>;
 
-interface PendingBatch extends Waiting<RecvfromResult[]> {
-  list: ArrayBufferView[];
-  /** Each buffer's size when the batch was queued: one that changes fails the batch. */
+/** What a receive driven from JavaScript got: the value to resolve with, and whether to try the next one at once. */
+type ReadOutcome<T> = { value: T; more: boolean };
+
+/** A receive JavaScript makes when the socket is readable: recvmmsg, recvmsg, any receive with GRO on. */
+interface PendingBatch extends Waiting<unknown> {
+  operation: string;
+  list: readonly ArrayBufferView[];
+  /** Each buffer's size when the receive was queued: one that changes fails it. */
   sizes: number[];
+  /** One non-blocking attempt: what it got, or a negative errno. */
+  read(fd: number): ReadOutcome<unknown> | number;
 }
+
+// An empty buffer stands for the buffers of a sendmsg waiting for room (its attempt checks them).
+const noBuffer = Buffer.alloc(0);
 
 // The native handle calls these with `this` set to itself; the owner is found through a
 // WeakMap so that the callbacks hold no socket alive (a socket that becomes garbage while idle
@@ -177,6 +195,10 @@ export class Socket implements AsyncIterable<Datagram> {
   #turnedOnForErrors: Array<[level: number, name: number]> = [];
   // Iterators to end when the socket closes.
   readonly #closeHooks = new Set<() => void>();
+  // How segmented sends go out on this socket (asked of the kernel once, lib/segment.ts).
+  readonly #segmentation: SegmentationState = { mode: undefined };
+  // GRO: datagrams of coalesced receives not yet handed out (lib/gro.ts); null while GRO is off.
+  #gro: SegmentQueue | null = null;
 
   /** `socket(domain, type, protocol)`: a new non-blocking, close-on-exec socket. */
   constructor(domain: number, type: number, protocol?: number);
@@ -197,6 +219,7 @@ export class Socket implements AsyncIterable<Datagram> {
     }
     this.#fd = fd;
     owners.set(this.#handle, this);
+    if (adoptFd !== undefined) this.#learnGro();
   }
 
   /**
@@ -258,7 +281,11 @@ export class Socket implements AsyncIterable<Datagram> {
 
   /** `setsockopt(2)`, as {@link flat.setsockopt}. */
   setsockopt(level: number, name: number, value: number | boolean | ArrayBufferView | StructOptionValue): void {
-    flat.setsockopt(this.#open('setsockopt'), level, name, value);
+    const fd = this.#open('setsockopt');
+    const gro = level === SOL_UDP && name === UDP_GRO && SOL_UDP !== undefined;
+    if (gro) this.#checkGroChange();
+    flat.setsockopt(fd, level, name, value);
+    if (gro) this.#learnGro();
   }
 
   /** `getsockopt(2)`, as {@link flat.getsockopt}. */
@@ -325,6 +352,18 @@ export class Socket implements AsyncIterable<Datagram> {
       checkWaitOptions(options);
       const size = buf ? checkBuffer(buf, 'buf') : 0;
       if (options?.signal?.aborted) throw new AbortError(kind, options.signal.reason);
+      if (this.#gro !== null) {
+        // GRO: each datagram of a coalesced receive is a result of its own (lib/gro.ts).
+        const take = (queue: SegmentQueue): unknown => {
+          if (buf) {
+            const { bytes, from, truncated } = queue.takeInto(buf);
+            return this.#completed(kind, false, bytes, from, truncated, undefined);
+          }
+          const { data, from, truncated } = queue.takeView();
+          return this.#completed(kind, true, data.length, from, truncated, data);
+        };
+        return this.#readNowOrWait(kind, fd, options, buf ? [buf] : [], (from) => this.#readSegments(from, take));
+      }
 
       // Nothing queued before it: try at once (the datagram may already be there).
       if (this.#receives.size === 0 && this.#batches.length === 0) {
@@ -445,12 +484,17 @@ export class Socket implements AsyncIterable<Datagram> {
       const fd = this.#open('sendmmsg');
       const callFlags = checkFlags(flags, given);
       const batch = batchOf(messages);
-      const { buffers, targets } = encodedOf(batch);
+      const { buffers, targets, segments } = encodedOf(batch);
       let sent = 0;
+      let partial = 0; // bytes of message `sent` that went already (a split segmented message)
       if (this.#sends.length === 0) {
-        const result = this.#retryAfterReports(() => sendBatch(fd, batch, callFlags));
-        if (result >= 0) sent = result;
-        else if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(withSent(socketError(-result, 'sendmmsg', targets?.[0]?.address), 0));
+        const result = this.#retryAfterReports(() => sendBatch(fd, batch, callFlags, this.#segmentation));
+        if (result >= 0) {
+          sent = result;
+          partial = batchProgress[0]!;
+        } else if (!wouldBlock(-result) && -result !== ENOBUFS) {
+          return Promise.reject(withSent(socketError(-result, 'sendmmsg', targets?.[0]?.address), 0));
+        }
       }
       if (sent === buffers.length) return Promise.resolve(sent);
       // The rest wait in the send queue; the first failure withdraws those after it.
@@ -466,7 +510,11 @@ export class Socket implements AsyncIterable<Datagram> {
         for (let i = sent; i < buffers.length; i++) {
           const buf = buffers[i]!;
           const target = targets?.[i];
-          this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags: callFlags, target, resolve: wentOut, reject: fail, batch: progress });
+          // A segmented message waits as a sendmsg of its own, split the same way (lib/socket-msg.ts).
+          const segmentSize = segments?.[i] ?? 0;
+          const from = i === sent ? partial : 0;
+          const attempt = segmentSize > 0 ? sendmsgAttempts({ buffers: [buf], flags: callFlags, target, control: null, segmentSize }, this.#segmentation, from) : undefined;
+          this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags: callFlags, target, attempt, resolve: wentOut, reject: fail, batch: progress });
         }
         this.#updateInterest();
       });
@@ -519,16 +567,174 @@ export class Socket implements AsyncIterable<Datagram> {
       const list = checkReceiveBatch(buffers);
       if (list.length === 0) throw outOfRange('buffers.length', '>= 1', 0);
       if (options?.signal?.aborted) throw new AbortError('recvmmsg', options.signal.reason);
-      if (this.#receives.size === 0 && this.#batches.length === 0 && !this.#drained) {
-        const results = this.#retryAfterReports(() => receiveBatch(fd, list, 0));
-        if (typeof results !== 'number') {
-          this.#drained = results.length < list.length;
-          return Promise.resolve(results);
+      return this.#readNowOrWait('recvmmsg', fd, options, list, (from): ReadOutcome<RecvfromResult[]> | number => {
+        if (this.#gro !== null) {
+          const outcome = this.#readSegments(from, (queue) => {
+            const results: RecvfromResult[] = [];
+            while (results.length < list.length && queue.size > 0) results.push(queue.takeInto(list[results.length]!));
+            return results;
+          });
+          // Fewer datagrams than buffers: the kernel had no more, so the next batch waits for
+          // readiness instead of trying a receive that would answer EAGAIN (as without GRO).
+          if (typeof outcome !== 'number') outcome.more = outcome.value.length === list.length;
+          return outcome;
         }
-        if (!wouldBlock(-results)) return Promise.reject(socketError(-results, 'recvmmsg'));
-      }
-      return this.#wait(this.#batches, 'recvmmsg', options, (waiting): PendingBatch => ({ ...waiting, list, sizes: list.map(currentSize) }));
+        const results = receiveBatch(from, list, 0);
+        return typeof results === 'number' ? results : { value: results, more: results.length === list.length };
+      });
     });
+  }
+
+  /**
+   * `recvmsg(2)` without blocking: waits until a datagram is there, then receives it scattered
+   * over `buffers` and resolves to what the flat `recvmsg` returns: the bytes, the
+   * sender and the parsed control messages (`IP_PKTINFO`, timestamps, drop counts,
+   * `SCM_RIGHTS`, ...). With GRO on, each datagram of a coalesced receive is a result of its
+   * own, with the receive's control messages (of the flags, only `MSG_PEEK` then applies).
+   * Served in order with {@link recvmmsg}.
+   */
+  recvmsg(buffers: readonly ArrayBufferView[], options?: SocketRecvmsgOptions): Promise<RecvmsgResult> {
+    return this.#rejected(() => {
+      const fd = this.#open('recvmsg');
+      checkWaitOptions(options); // first: its getters could detach a buffer checked before
+      const flags = flagsOf(options, true);
+      const controlSize = checkRecvmsgOptions(options);
+      const list = receiveBuffers(buffers);
+      if (options?.signal?.aborted) throw new AbortError('recvmsg', options.signal.reason);
+      return this.#readNowOrWait('recvmsg', fd, options, list, (from): ReadOutcome<RecvmsgResult> | number => {
+        // With GRO on the datagram comes from the socket's queue: only MSG_PEEK applies to it.
+        if (this.#gro !== null) return this.#readSegments(from, (queue) => queue.takeMessage(list, (flags & MSG_PEEK) !== 0));
+        const result = tryRecvmsg(from, list, flags, controlSize);
+        return typeof result === 'number' ? result : { value: result, more: true };
+      });
+    }) as Promise<RecvmsgResult>;
+  }
+
+  /**
+   * `sendmsg(2)` without blocking: resolves to the bytes sent. `options` are the flat
+   * `sendmsg`'s (`address`, `control`) with `flags` and `segmentSize`, the shorthand of
+   * a `{ kind: 'segment', size }` entry: one buffer goes out as datagrams of that size (UDP GSO,
+   * or one datagram per segment where the kernel cannot: see {@link segmentation}). When the
+   * send buffer is full the message waits for room, in order with the other sends.
+   */
+  sendmsg(buffers: readonly ArrayBufferView[], options?: SocketSendmsgOptions): Promise<number> {
+    return this.#rejected(() => {
+      const fd = this.#open('sendmsg');
+      const flags = flagsOf(options, false);
+      const call = prepareSendmsg(buffers, flags, options, options?.segmentSize);
+      let sent = 0;
+      if (this.#sends.length === 0) {
+        const result = this.#retryAfterReports(() => trySendmsg(fd, call, this.#segmentation));
+        if (result >= 0) {
+          // All of it, unless a split segmented send went part way (its buffer filled).
+          if (call.segmentSize === 0 || result >= bytesOf(call.buffers)) return Promise.resolve(result);
+          sent = result;
+        } else if (!wouldBlock(-result) && -result !== ENOBUFS) {
+          return Promise.reject(socketError(-result, 'sendmsg', call.target?.address));
+        }
+      }
+      const attempt = sendmsgAttempts(call, this.#segmentation, sent);
+      return new Promise<number>((resolve, reject) => {
+        this.#sends.push({ syscall: 'sendmsg', buf: noBuffer, length: 0, flags, target: call.target, attempt, resolve, reject });
+        this.#updateInterest();
+      });
+    });
+  }
+
+  /**
+   * How segmented sends ({@link sendmsg} with a segment size) go out on this socket:
+   * `'kernel'` (UDP GSO, `UDP_SEGMENT`) or `'fallback'` (one datagram per segment, the same
+   * datagrams). Asks the kernel the first time; a device that answers `EIO` turns it to
+   * `'fallback'` for good. `BSDSOCK_GSO=fallback` in the environment, or
+   * {@link useSegmentationFallback}, forces the fallback.
+   */
+  segmentation(): SegmentationMode {
+    return modeOf(this.#open('segmentation'), this.#segmentation);
+  }
+
+  /** Send segmented buffers one datagram per segment from now on, whatever the kernel can do. */
+  useSegmentationFallback(): this {
+    this.#open('useSegmentationFallback');
+    this.#segmentation.mode = 'fallback';
+    return this;
+  }
+
+  /**
+   * Turn UDP receive coalescing (GRO, `UDP_GRO`, Linux) on or off. While it is on (by this call
+   * or by `setsockopt(SOL_UDP, UDP_GRO, 1)`), the kernel may hand one receive many datagrams
+   * of one sender; every receive of this socket ({@link recvfrom}, {@link recv},
+   * {@link recvmmsg}, {@link recvmsg}, `for await`) still gets each datagram as its own result,
+   * with its sender, in order: a view into one copy of the coalesced bytes, or the bytes copied
+   * into the caller's buffer. Datagrams not asked for yet wait for the next receive. Throws
+   * {@link UnsupportedError} where the platform has no `UDP_GRO`, and `ERR_INVALID_STATE`
+   * while a {@link recvfrom} or {@link recv} waits (turn it on before receiving).
+   */
+  setGro(on: boolean): this {
+    if (typeof on !== 'boolean') throw invalidType('on', 'of type boolean', on);
+    this.#open('setGro');
+    if (SOL_UDP === undefined || UDP_GRO === undefined) throw new UnsupportedError('setGro(): this platform has no UDP_GRO');
+    this.setsockopt(SOL_UDP, UDP_GRO, on);
+    return this;
+  }
+
+  /** Whether GRO is on for this socket (see {@link setGro}). */
+  get gro(): boolean {
+    return this.#gro !== null && this.#gro.enabled;
+  }
+
+  // A receive waiting in the native queue would take a coalesced receive as one datagram.
+  #checkGroChange(): void {
+    if (this.#receives.size > 0) {
+      throw new ArgumentTypeError('ERR_INVALID_STATE', 'UDP_GRO cannot change while a recvfrom() or recv() waits: change it before receiving');
+    }
+  }
+
+  // Reads UDP_GRO back from the kernel: after a setsockopt, and for an adopted descriptor.
+  #learnGro(): void {
+    if (SOL_UDP === undefined || UDP_GRO === undefined) return;
+    let on: boolean;
+    try {
+      on = flat.getsockopt(this.#fd, SOL_UDP, UDP_GRO) !== 0;
+    } catch {
+      return; // not a UDP socket
+    }
+    if (on) {
+      this.#gro ??= new SegmentQueue();
+      this.#gro.enabled = true;
+    } else if (this.#gro !== null) {
+      // Datagrams already read are still handed out first; then receives go the usual way.
+      this.#gro.enabled = false;
+      if (this.#gro.size === 0) this.#gro = null;
+    }
+  }
+
+  /** With GRO on: a datagram from the queue, after one receive (split) when it is empty. */
+  #readSegments<T>(fd: number, take: (queue: SegmentQueue) => T): ReadOutcome<T> | number {
+    const queue = this.#gro!;
+    if (queue.size === 0) {
+      const result = queue.fill(fd);
+      if (result < 0) return result;
+    }
+    const value = take(queue);
+    queue.settle(); // what is left must not stay in the scratch the next receive reuses
+    if (queue.size === 0 && !queue.enabled) this.#gro = null;
+    return { value, more: true };
+  }
+
+  /**
+   * A receive driven from JavaScript: made at once when nothing waits before it, else queued
+   * until the socket is readable (with its abort signal and timeout).
+   */
+  #readNowOrWait<T>(operation: string, fd: number, options: WaitOptions | undefined, list: readonly ArrayBufferView[], read: (fd: number) => ReadOutcome<T> | number): Promise<T> {
+    if (this.#receives.size === 0 && this.#batches.length === 0 && (!this.#drained || (this.#gro?.size ?? 0) > 0)) {
+      const outcome = this.#retryAfterReports(() => read(fd));
+      if (typeof outcome !== 'number') {
+        this.#drained = !outcome.more;
+        return Promise.resolve(outcome.value);
+      }
+      if (!wouldBlock(-outcome)) return Promise.reject(socketError(-outcome, operation));
+    }
+    return this.#wait(this.#batches, operation, options, (waiting): PendingBatch => ({ ...waiting, operation, list, sizes: list.map(currentSize), read })) as Promise<T>;
   }
 
   /** Queue an operation that waits for readiness, with its abort signal and timeout. */
@@ -591,7 +797,7 @@ export class Socket implements AsyncIterable<Datagram> {
     } else if (this.#batches.length > 0) {
       const batch = this.#batches.shift()!;
       batch.cleanup();
-      batch.reject(socketError(errno, 'recvmmsg'));
+      batch.reject(socketError(errno, batch.operation));
     }
   }
 
@@ -616,14 +822,20 @@ export class Socket implements AsyncIterable<Datagram> {
     let progress = false;
     while (this.#sends.length > 0 && this.#handle !== null) {
       const send = this.#sends[0]!;
-      if (currentSize(send.buf) !== send.length) {
+      if (send.attempt === undefined && currentSize(send.buf) !== send.length) {
         // The memory was detached or resized while the send waited: the datagram would not be
         // the one the caller asked to send.
         this.#sends.shift();
         send.reject(new ArgumentTypeError('ERR_INVALID_STATE', `${send.syscall}: the buffer was detached or resized while the send waited`));
         continue;
       }
-      const result = this.#retryAfterReports(() => this.#trySend(this.#fd, send.buf, send.flags, send.target));
+      const result = this.#retryAfterReports(() => (send.attempt ? send.attempt(this.#fd) : this.#trySend(this.#fd, send.buf, send.flags, send.target)));
+      if (result instanceof Error) {
+        this.#sends.shift();
+        progress = true;
+        send.reject(result);
+        continue;
+      }
       if (result < 0 && (wouldBlock(-result) || -result === ENOBUFS)) {
         // Woken to send and nothing went: retry on the timer (see #sendRetry). Otherwise the
         // queue filled again, and writability is the signal to wait for.
@@ -669,19 +881,19 @@ export class Socket implements AsyncIterable<Datagram> {
         // memory that is not what the caller gave (a detached buffer: into nothing).
         this.#batches.shift();
         batch.cleanup();
-        batch.reject(new ArgumentTypeError('ERR_INVALID_STATE', `recvmmsg: buffers[${changed}] was detached or resized while the receive waited`));
+        batch.reject(new ArgumentTypeError('ERR_INVALID_STATE', `${batch.operation}: buffers[${changed}] was detached or resized while the receive waited`));
         continue;
       }
-      const results = this.#retryAfterReports(() => receiveBatch(this.#fd, batch.list, 0));
-      if (typeof results === 'number' && wouldBlock(-results)) return;
+      const outcome = this.#retryAfterReports(() => batch.read(this.#fd));
+      if (typeof outcome === 'number' && wouldBlock(-outcome)) return;
       this.#batches.shift();
       batch.cleanup();
-      if (typeof results === 'number') {
-        batch.reject(socketError(-results, 'recvmmsg'));
+      if (typeof outcome === 'number') {
+        batch.reject(socketError(-outcome, batch.operation));
         continue;
       }
-      batch.resolve(results);
-      if (results.length < batch.list.length) {
+      batch.resolve(outcome.value);
+      if (!outcome.more) {
         this.#drained = true;
         return;
       }
@@ -892,8 +1104,9 @@ export class Socket implements AsyncIterable<Datagram> {
     }
     for (const batch of this.#batches.splice(0)) {
       batch.cleanup();
-      batch.reject(error('recvmmsg'));
+      batch.reject(error(batch.operation));
     }
+    this.#gro?.clear();
     if (this.#connecting) {
       this.#connecting.reject(error('connect'));
       this.#connecting = undefined;
@@ -960,15 +1173,6 @@ export class Socket implements AsyncIterable<Datagram> {
   /** The TTL (hop limit) of outgoing unicast; returns it. */
   setTTL(ttl: number): number {
     return multicast.setTTL(this.#open('setTTL'), ttl);
-  }
-}
-
-/** The byte size of a view now (0 once its memory is detached: a DataView then throws). */
-function currentSize(buf: ArrayBufferView): number {
-  try {
-    return buf.byteLength;
-  } catch {
-    return 0;
   }
 }
 

@@ -121,3 +121,12 @@ export function checkCount(value: unknown, name: string, size: number): number {
   checkInteger(value, name, 0, size);
   return value;
 }
+
+/** The byte size of a view now (0 once its memory is detached: a DataView then throws). */
+export function currentSize(buf: ArrayBufferView): number {
+  try {
+    return buf.byteLength;
+  } catch {
+    return 0;
+  }
+}

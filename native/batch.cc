@@ -8,6 +8,7 @@
 #include "addon_data.h"
 #include "args.h"
 #include "platform.h"
+#include "segment.h"
 #include "syscall.h"
 
 namespace bsdsock {
@@ -20,17 +21,97 @@ void InitMessage(msghdr* message, iovec* iov, void* name, socklen_t name_length)
   message->msg_iovlen = 1;
 }
 
-int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchScratch& scratch) {
+namespace {
+
+// The datagrams of a segmented batch, split by hand: each message checked as the kernel would
+// (a refused one ends the batch there), then sent as one batch of datagrams.
+int SendSplitBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchScratch& scratch,
+                   const uint16_t* segments) {
+  scratch.pieces.clear();
+  scratch.piece_ends.clear();
+  int refused = 0;
+  int connected_family = -1;  // asked once, for the messages without an address
+  size_t usable = 0;
+  for (; usable < count; usable++) {
+    const BatchEntry& entry = entries[usable];
+    size_t segment = segments[usable];
+    if (segment > 0) {
+      int family;
+      if (entry.address != nullptr) {
+        family = DestinationFamily(fd, entry.address, entry.address_length);
+      } else {
+        if (connected_family < 0) connected_family = DestinationFamily(fd, nullptr, 0);
+        family = connected_family;
+      }
+      refused = CheckSegmentedSend(entry.length, segment, MaxUdpPayload(family));
+      if (refused != 0) break;
+    }
+    if (segment == 0 || entry.length <= segment) {
+      scratch.pieces.push_back(entry);
+    } else {
+      for (size_t offset = 0; offset < entry.length; offset += segment) {
+        size_t length = entry.length - offset < segment ? entry.length - offset : segment;
+        scratch.pieces.push_back(BatchEntry{entry.data + offset, length, entry.address, entry.address_length});
+      }
+    }
+    scratch.piece_ends.push_back(scratch.pieces.size());
+  }
+  if (usable == 0 && refused != 0) {
+    errno = refused;
+    return -1;
+  }
+  if (scratch.pieces.empty()) return 0;
+  int sent = SendBatch(fd, scratch.pieces.data(), scratch.pieces.size(), flags & ~BSDSOCK_SEND_FLAGS, scratch);
+  if (sent < 0) return -1;
+  size_t whole = 0;
+  while (whole < usable && scratch.piece_ends[whole] <= static_cast<size_t>(sent)) whole++;
+  if (whole < usable) {
+    size_t first = whole == 0 ? 0 : scratch.piece_ends[whole - 1];
+    for (size_t p = first; p < static_cast<size_t>(sent); p++) scratch.partial_bytes += scratch.pieces[p].length;
+  }
+  return static_cast<int>(whole);
+}
+
+}  // namespace
+
+int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchScratch& scratch,
+              const uint16_t* segments, bool split) {
+  scratch.partial_bytes = 0;
   if (count == 0) return 0;
   flags |= BSDSOCK_SEND_FLAGS;
+#ifndef BSDSOCK_HAVE_UDP_GSO
+  split = true;  // no UDP_SEGMENT here
+#endif
+  if (segments != nullptr && split) return SendSplitBatch(fd, entries, count, flags, scratch, segments);
 #ifdef BSDSOCK_HAVE_MMSG
   scratch.Reserve(count);
   iovec* iov = scratch.iov.data();
   mmsghdr* messages = scratch.messages.data();
+#ifdef BSDSOCK_HAVE_UDP_GSO
+  const size_t space = CMSG_SPACE(sizeof(uint16_t));
+  const size_t words = (space + sizeof(uint64_t) - 1) / sizeof(uint64_t);
+  if (segments != nullptr && scratch.control.size() < count * words) scratch.control.resize(count * words);
+#endif
   for (size_t i = 0; i < count; i++) {
     iov[i] = iovec{entries[i].data, entries[i].length};
     messages[i].msg_len = 0;
     InitMessage(&messages[i].msg_hdr, &iov[i], const_cast<sockaddr*>(entries[i].address), entries[i].address_length);
+#ifdef BSDSOCK_HAVE_UDP_GSO
+    if (segments != nullptr && segments[i] > 0) {
+      // The kernel splits this message: a UDP_SEGMENT control message of its own.
+      auto* control = reinterpret_cast<uint8_t*>(scratch.control.data() + i * words);
+      std::memset(control, 0, space);
+      cmsghdr header;
+      std::memset(&header, 0, sizeof header);
+      header.cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      header.cmsg_level = SOL_UDP;
+      header.cmsg_type = UDP_SEGMENT;
+      std::memcpy(control, &header, sizeof header);
+      std::memcpy(control + CMSG_LEN(0), &segments[i], sizeof(uint16_t));
+      messages[i].msg_hdr.msg_control = control;
+      messages[i].msg_hdr.msg_controllen = space;
+    }
+#endif
   }
   size_t sent = 0;
   // sendmmsg may stop early without an error (a signal, a full buffer after some went):
@@ -96,6 +177,18 @@ int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, soc
 #endif
 }
 
+uint16_t SegmentSizeOf(Napi::Env env, Napi::Value value, size_t index) {
+  if (!value.IsNumber()) {
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "segments[" + std::to_string(index) + "] must be a number");
+  }
+  double size = value.As<Napi::Number>().DoubleValue();
+  if (!(size >= 0 && size <= static_cast<double>(kMaxSegmentSize)) || size != static_cast<double>(static_cast<uint32_t>(size))) {
+    ThrowRangeError(env, "ERR_OUT_OF_RANGE",
+                    "segments[" + std::to_string(index) + "] must be an integer from 0 to " + std::to_string(kMaxSegmentSize));
+  }
+  return static_cast<uint16_t>(size);
+}
+
 namespace {
 
 size_t ArgBatchLength(const Napi::CallbackInfo& info, size_t index, const char* name) {
@@ -155,11 +248,19 @@ Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
   }
   Napi::Array addresses = with_addresses ? info[2].As<Napi::Array>() : Napi::Array();
   int flags = ArgInt32(info, 3, "flags");
+  bool with_segments = !info[4].IsUndefined();
+  if (with_segments && (!info[4].IsArray() || info[4].As<Napi::Array>().Length() != count)) {
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE",
+                   "The \"segments\" argument must be undefined or an Array as long as buffers");
+  }
+  bool split = info[5].IsUndefined() ? false : ArgBool(info, 5, "split");
   ScratchLease lease(env);
   BatchCallScratch& scratch = lease.Get(count);
+  if (with_segments && scratch.segments.size() < count) scratch.segments.resize(count);
   for (uint32_t i = 0; i < count; i++) {
     scratch.buffers[i] = buffers.Get(i);
     scratch.destinations[i] = with_addresses ? static_cast<napi_value>(addresses.Get(i)) : nullptr;
+    if (with_segments) scratch.segments[i] = SegmentSizeOf(env, info[4].As<Napi::Array>().Get(i), i);
   }
   // From here on no JavaScript runs until the kernel has the batch.
   BatchEntry* entries = scratch.entries.data();
@@ -171,7 +272,10 @@ Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
     if (address.IsUndefined()) continue;
     entries[i].address = SockaddrForKernel(env, address, &scratch.addresses[i], &entries[i].address_length);
   }
-  return Result(env, SendBatch(fd, entries, count, flags, scratch.kernel));
+  int32_t* progress = info[6].IsUndefined() ? nullptr : ArgInt32Array(info, 6, "progressOut", 1);
+  int result = SendBatch(fd, entries, count, flags, scratch.kernel, with_segments ? scratch.segments.data() : nullptr, split);
+  if (progress != nullptr) progress[0] = static_cast<int32_t>(scratch.kernel.partial_bytes);
+  return Result(env, result);
 }
 
 Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {

@@ -429,6 +429,17 @@ void ControlBuffer::Append(Napi::Env env, int level, int type, const void* data,
   size_ += space;
 }
 
+void ControlBuffer::AppendBytes(Napi::Env env, const uint8_t* data, size_t length) {
+  if (length > kMaxControlSize - size_) {
+    ThrowRangeError(env, "ERR_OUT_OF_RANGE",
+                    "control data is larger than " + std::to_string(kMaxControlSize) + " bytes");
+  }
+  if (length == 0) return;
+  Reserve(size_ + length);
+  std::memcpy(storage_ + size_, data, length);
+  size_ += length;
+}
+
 void EncodeControlEntries(Napi::Env env, Napi::Value entries, ControlBuffer* out) {
   if (!entries.IsArray()) {
     ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"control\" option must be an array of control messages");
@@ -481,6 +492,13 @@ Napi::Array ParseControl(Napi::Env env, const uint8_t* data, size_t length) {
       entry = ParseIpLevel(env, type, payload, size);
     } else if (level == IPPROTO_IPV6) {
       entry = ParseIpv6Level(env, type, payload, size);
+#ifdef BSDSOCK_HAVE_UDP_GSO
+    } else if (level == SOL_UDP && type == UDP_GRO && size == sizeof(int)) {
+      // The size of the datagrams a GRO receive coalesced (the last one may be shorter).
+      int segment;
+      std::memcpy(&segment, payload, sizeof segment);
+      entry = Integer(env, "gro", "segmentSize", segment);
+#endif
     } else {
       entry = Raw(env, level, type, payload, size);
     }

@@ -30,6 +30,9 @@ class ControlBuffer {
   // Appends one message. Throws a RangeError when the total would exceed kMaxControlSize.
   void Append(Napi::Env env, int level, int type, const void* data, size_t length);
 
+  // Appends control data already encoded (whole cmsghdr entries, each CMSG_SPACE() long).
+  void AppendBytes(Napi::Env env, const uint8_t* data, size_t length);
+
   uint8_t* data() { return size_ == 0 ? nullptr : storage_; }
   size_t size() const { return size_; }
 

@@ -105,6 +105,12 @@ Napi::Object Constants(Napi::Env env) {
 #ifdef SCM_TIMESTAMPNS
   BSDSOCK_CONSTANT(c, SCM_TIMESTAMPNS);
 #endif
+#ifdef BSDSOCK_HAVE_UDP_GSO
+  // UDP segmentation (GSO) and receive coalescing (GRO): level SOL_UDP.
+  BSDSOCK_CONSTANT(c, SOL_UDP);
+  BSDSOCK_CONSTANT(c, UDP_SEGMENT);
+  BSDSOCK_CONSTANT(c, UDP_GRO);
+#endif
   // IPPROTO_IP options.
   BSDSOCK_CONSTANT(c, IP_TTL);
   BSDSOCK_CONSTANT(c, IP_TOS);

@@ -9,6 +9,7 @@
 #include "args.h"
 #include "cmsg.h"
 #include "platform.h"
+#include "segment.h"
 #include "syscall.h"
 
 namespace bsdsock {
@@ -78,6 +79,14 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
   int flags = ArgInt32(info, 2, "flags") | BSDSOCK_SEND_FLAGS;
+  // UDP segmentation: 0 for none. `split_from` < 0 asks the kernel (UDP_SEGMENT); from byte
+  // `split_from` on, this call splits the datagrams itself (segment.h).
+  size_t segment = info[5].IsUndefined() ? 0 : static_cast<size_t>(ArgInteger(info, 5, "segmentSize", 0, kMaxSegmentSize));
+  int64_t split_from = info[6].IsUndefined() ? -1 : ArgInteger(info, 6, "splitFrom", -1, INT32_MAX);
+#ifndef BSDSOCK_HAVE_UDP_GSO
+  if (segment > 0 && split_from < 0) split_from = 0;  // no UDP_SEGMENT here: always split
+#endif
+  bool kernel_segments = segment > 0 && split_from < 0;
   // Control entries first: their getters run here, and each entry's bytes are copied at once.
   ControlBuffer entries;
   Napi::Value control = info[4];
@@ -102,6 +111,17 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
     }
   }
   iov.Verify(env);
+#ifdef BSDSOCK_HAVE_UDP_GSO
+  if (kernel_segments) {
+    // The kernel splits: the segment size goes last in the control data, as a uint16_t.
+    if (control_is_bytes) entries.AppendBytes(env, control_bytes.data, control_bytes.length);
+    uint16_t size = static_cast<uint16_t>(segment);
+    entries.Append(env, SOL_UDP, UDP_SEGMENT, &size, sizeof size);
+    control_bytes = ByteSpan{entries.data(), entries.size()};
+  }
+#else
+  (void)kernel_segments;
+#endif
 
   msghdr message;
   std::memset(&message, 0, sizeof message);
@@ -114,6 +134,17 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   if (control_bytes.length > 0) {
     message.msg_control = control_bytes.data;
     message.msg_controllen = static_cast<decltype(message.msg_controllen)>(control_bytes.length);
+  }
+  if (segment > 0 && split_from >= 0) {
+    // The same limits as the kernel's, checked on the whole, so that the same input fails the
+    // same way with and without offload.
+    size_t total = 0;
+    for (size_t i = 0; i < iov.count(); i++) total += iov.data()[i].iov_len;
+    int family = DestinationFamily(fd, has_address ? address.get() : nullptr, has_address ? address.length : 0);
+    int refused = CheckSegmentedSend(total, segment, MaxUdpPayload(family));
+    if (refused != 0) return Failure(env, refused);
+    SegmentSplitter splitter;
+    return Result(env, splitter.Send(fd, message, segment, static_cast<size_t>(split_from), flags));
   }
   return Result(env, RetryOnEintr(fd, Waits::kToSend, [&] { return sendmsg(fd, &message, flags); }));
 }

@@ -16,12 +16,19 @@ constexpr size_t kMaxIov = IOV_MAX;
 constexpr size_t kMaxIov = 16;
 #endif
 
-// sendmsg(fd, buffers, flags, address | null, control | null) -> bytes | -errno
+// sendmsg(fd, buffers, flags, address | null, control | null, segmentSize?, splitFrom?)
+//   -> bytes | -errno
 //
 // `buffers` is an array of views, gathered in order. `address` is an encoded sockaddr (see
 // address.h). `control` is control data encoded once (encodeControl) or an array of control
 // entries (see cmsg.h), encoded here into a buffer of the call's own. MSG_NOSIGNAL is added
 // where it exists, as for send() and sendto().
+//
+// A `segmentSize` (1..65535) sends the bytes as datagrams of that size, the last one shorter:
+// with `splitFrom` -1 (or absent) the kernel splits them (a UDP_SEGMENT control message); with
+// `splitFrom` >= 0 this call does, one datagram per segment from that byte on (segment.h),
+// after the kernel's own checks, and returns the bytes that went. Without UDP_SEGMENT on this
+// platform it always splits.
 Napi::Value Sendmsg(const Napi::CallbackInfo& info);
 
 // recvmsg(fd, buffers, flags, addressOut, resultOut, control, controlOffset, controlLength)

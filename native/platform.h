@@ -27,6 +27,16 @@
 #define BSDSOCK_HAVE_MMSG 1
 #endif
 
+#if defined(__linux__) && !defined(BSDSOCK_PORTABLE)
+#include <netinet/udp.h>
+#if defined(UDP_SEGMENT) && defined(UDP_GRO) && defined(SOL_UDP)
+// UDP segmentation offload (GSO, Linux 4.18) and receive coalescing (GRO, Linux 5.0): one
+// sendmsg() carries many datagrams of one size, one recvmsg() may return many. Elsewhere a
+// segmented send is split into one datagram per segment (segment.h) and GRO is never on.
+#define BSDSOCK_HAVE_UDP_GSO 1
+#endif
+#endif
+
 #if defined(MSG_NOSIGNAL)
 // Node ignores SIGPIPE, but a library must not depend on its host: stream sends pass
 // MSG_NOSIGNAL where it exists, and macOS sockets get SO_NOSIGPIPE instead.

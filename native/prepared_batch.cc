@@ -27,6 +27,15 @@ PreparedBatch::PreparedBatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     ThrowTypeError(env, "ERR_INVALID_ARG_TYPE",
                    "The \"addresses\" argument must be undefined or an Array as long as buffers");
   }
+  bool with_segments = !info[2].IsUndefined();
+  if (with_segments && (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != count)) {
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE",
+                   "The \"segments\" argument must be undefined or an Array as long as buffers");
+  }
+  if (with_segments) {
+    segments_.resize(count);
+    for (uint32_t i = 0; i < count; i++) segments_[i] = SegmentSizeOf(env, info[2].As<Napi::Array>().Get(i), i);
+  }
   buffers_.reserve(count);
   addresses_.resize(count);
   address_source_.resize(count);
@@ -64,6 +73,7 @@ Napi::Value PreparedBatch::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
   int flags = ArgInt32(info, 1, "flags");
+  bool split = info[2].IsUndefined() ? false : ArgBool(info, 2, "split");
   // Reading a reference runs no JavaScript: nothing can change a view between here and the
   // kernel.
   for (size_t i = 0; i < buffers_.size(); i++) {
@@ -78,7 +88,11 @@ Napi::Value PreparedBatch::Send(const Napi::CallbackInfo& info) {
     }
     entries_[i].address = SockaddrForKernel(env, addresses_[i].Value(), &spare_[i], &entries_[i].address_length);
   }
-  return Result(env, SendBatch(fd, entries_.data(), entries_.size(), flags, scratch_));
+  int32_t* progress = info[3].IsUndefined() ? nullptr : ArgInt32Array(info, 3, "progressOut", 1);
+  int result = SendBatch(fd, entries_.data(), entries_.size(), flags, scratch_,
+                         segments_.empty() ? nullptr : segments_.data(), split);
+  if (progress != nullptr) progress[0] = static_cast<int32_t>(scratch_.partial_bytes);
+  return Result(env, result);
 }
 
 }  // namespace bsdsock

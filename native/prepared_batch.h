@@ -19,11 +19,13 @@ class PreparedBatch : public Napi::ObjectWrap<PreparedBatch> {
  public:
   static Napi::Function Define(Napi::Env env);
 
-  // new PreparedBatch(buffers[], addresses[] (encoded, or undefined) | undefined)
+  // new PreparedBatch(buffers[], addresses[] (encoded, or undefined) | undefined,
+  //                   segments[] (datagram sizes, 0 for none) | undefined)
   explicit PreparedBatch(const Napi::CallbackInfo& info);
 
  private:
-  // send(fd, flags) -> count | -errno, as sendmmsg().
+  // send(fd, flags, split?, progressOut?) -> count | -errno, as sendmmsg() (split: segments by
+  // hand; progressOut[0]: the bytes of a message sent in part, see SendBatch).
   Napi::Value Send(const Napi::CallbackInfo& info);
 
   // References keep every buffer (and encoded address) alive as long as the batch. Each send
@@ -34,6 +36,7 @@ class PreparedBatch : public Napi::ObjectWrap<PreparedBatch> {
   // For each message, the first message whose address is the same object (itself if none
   // before), so that a batch to one destination reads its address once per send.
   std::vector<size_t> address_source_;
+  std::vector<uint16_t> segments_;  // empty: no message is segmented
   std::vector<BatchEntry> entries_;
   std::vector<sockaddr_storage> spare_;  // for addresses that are not aligned
   BatchScratch scratch_;

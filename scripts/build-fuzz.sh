@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target for native/address.cc (fuzz/address_fuzzer.cc) with clang,
-# ASan and UBSan into build-fuzz/address_fuzzer. native/address.cc is compiled unchanged,
-# against the stand-in <napi.h> of fuzz/fake/.
+# Builds the libFuzzer targets for native/address.cc (fuzz/address_fuzzer.cc) and
+# native/segment.cc (fuzz/segment_fuzzer.cc) with clang, ASan and UBSan into build-fuzz/. The
+# native files are compiled unchanged, against the stand-in <napi.h> of fuzz/fake/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cxx=$(scripts/find-clang.sh clang++)
@@ -22,4 +22,14 @@ mkdir -p build-fuzz
   -Inative \
   native/option_struct.cc fuzz/option_struct_fuzzer.cc \
   -o build-fuzz/option_struct_fuzzer
-echo build-fuzz/address_fuzzer build-fuzz/option_struct_fuzzer
+# The split of UDP segmentation's fallback (native/segment.cc), compiled unchanged as well.
+"$cxx" -std=c++17 -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -D_GLIBCXX_SANITIZE_VECTOR -D_GLIBCXX_ASSERTIONS \
+  -DNAPI_VERSION=8 -DNODE_ADDON_API_CPP_EXCEPTIONS -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS \
+  -DBSDSOCK_BUILD_SYSTEM='"fuzz"' \
+  -Wall -Wextra -Werror \
+  -Ifuzz/fake -Inative \
+  native/segment.cc native/interrupted_call.cc fuzz/segment_fuzzer.cc \
+  -o build-fuzz/segment_fuzzer
+echo build-fuzz/address_fuzzer build-fuzz/option_struct_fuzzer build-fuzz/segment_fuzzer

@@ -4,10 +4,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 
-import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_RCVTIMEO, connect, read, setsockopt, socket, write } from '../lib';
-import { onLinux } from './helpers/platform';
+import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_RCVTIMEO, bind, connect, read, recv, recvfrom, send, sendto, setsockopt, socket, write } from '../lib';
+import { itOnLinux, onLinux } from './helpers/platform';
 import { start, waitFor, type Child } from './helpers/processes';
-import { closeAll, closeTracked, closedUdpPort, track } from './helpers/sockets';
+import { closeAll, closeTracked, closedUdpPort, track, udpSocket } from './helpers/sockets';
 
 const root = path.join(__dirname, '..');
 const example = (name: string) => path.join(root, 'examples', name);
@@ -156,6 +156,32 @@ describe('examples', () => {
       expect(received + dropped).toBe(300);
     } else {
       expect(stdout).toContain('(sent minus received)');
+    }
+  });
+
+  // Linux routes all of 127.0.0.0/8 to loopback, so 127.0.0.2 is a second local address to ask on.
+  itOnLinux('udp-pktinfo-server: bound to 0.0.0.0, it answers from the address each client asked', async () => {
+    const server = start(process.execPath, [example('udp-pktinfo-server.js'), '0']);
+    try {
+      const port = Number((await server.waitFor(/ on 0\.0\.0\.0:(\d+)$/m))[1]);
+      const client = udpSocket();
+      bind(client, { family: 'AF_INET', address: '127.0.0.1', port: 0 });
+      const buf = Buffer.alloc(64);
+      for (const asked of ['127.0.0.2', '127.0.0.1']) {
+        sendto(client, Buffer.from(`to ${asked}`), 0, { family: 'AF_INET', address: asked, port });
+        const { bytes, from } = recvfrom(client, buf);
+        expect(buf.toString('latin1', 0, bytes)).toBe(`to ${asked}`);
+        expect(from).toEqual({ family: 'AF_INET', address: asked, port });
+      }
+      // A client connected to 127.0.0.2 only hears replies from 127.0.0.2: it gets this one.
+      const connected = udpSocket();
+      connect(connected, { family: 'AF_INET', address: '127.0.0.2', port });
+      send(connected, Buffer.from('connected'));
+      expect(buf.toString('latin1', 0, recv(connected, buf))).toBe('connected');
+      await waitFor(() => /answered 9 bytes/.test(server.output()), 'the server to log the third answer');
+      expect(server.output()).toMatch(/^answered 12 bytes to 127\.0\.0\.1:\d+ from 127\.0\.0\.2$/m);
+    } finally {
+      await server.stop();
     }
   });
 

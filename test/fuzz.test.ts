@@ -676,7 +676,8 @@ const controlEntry = fc.oneof(
   fc.record({ kind: fc.constant('tos'), tos: numberish }),
   fc.record({ kind: fc.constant('rights'), fds: fc.oneof(fc.array(fdRecipe(false), { maxLength: 3 }), notANumber) }),
   fc.record({ kind: fc.constant('raw'), level: optionLevel, type: optionName, data: bufRecipe }),
-  fc.record({ kind: fc.constantFrom<unknown>('error', 'dropped', 'bogus', 42, undefined) }),
+  fc.record({ kind: fc.constant('segment'), size: fc.oneof(fc.constantFrom(0, 1, 7, 1200, 65535, 65536), numberish) }),
+  fc.record({ kind: fc.constantFrom<unknown>('error', 'dropped', 'gro', 'bogus', 42, undefined) }),
   notANumber,
 );
 // Control messages at the IP levels that are harmless to send; any other type becomes unknown.
@@ -722,13 +723,32 @@ const A = {
   bool: fc.oneof(fc.boolean(), notANumber).map((v) => ({ t: 'v' as const, v })),
   cmd: fcntlCmd.map((v) => ({ t: 'v' as const, v })),
   msgs: fc.oneof(
-    { weight: 5, arbitrary: fc.array(fc.record({ buf: bufRecipe, address: fc.option(addrRecipe, { nil: undefined }) }), { maxLength: 6 }).map((m) => ({ t: 'msgs' as const, m })) },
+    {
+      weight: 5,
+      arbitrary: fc
+        .array(
+          fc.record({
+            buf: bufRecipe,
+            address: fc.option(addrRecipe, { nil: undefined }),
+            segmentSize: fc.option(fc.oneof(fc.constantFrom(0, 1, 7, 1200, 65535, 65536), numberish), { nil: undefined, freq: 4 }),
+          }),
+          { maxLength: 6 },
+        )
+        .map((m) => ({ t: 'msgs' as const, m })),
+    },
     { weight: 1, arbitrary: fc.oneof(notANumber, fc.constant(new Array(1025).fill({ buf: Buffer.alloc(1) }))).map((v) => ({ t: 'v' as const, v })) },
   ),
   sendmsgOptions: fc
     .oneof(
       fc.record(
-        { address: addrRecipe, control: fc.oneof({ weight: 4, arbitrary: fc.array(controlEntry, { maxLength: 3 }) }, { weight: 1, arbitrary: notANumber }), encode: fc.boolean() },
+        {
+          address: addrRecipe,
+          control: fc.oneof({ weight: 4, arbitrary: fc.array(controlEntry, { maxLength: 3 }) }, { weight: 1, arbitrary: notANumber }),
+          encode: fc.boolean(),
+          // Socket.sendmsg's own options (the flat call ignores them)
+          flags,
+          segmentSize: fc.oneof(fc.constantFrom(0, 1, 7, 1200, 65535, 65536), numberish),
+        },
         { requiredKeys: [] },
       ),
       notANumber,
@@ -766,7 +786,7 @@ const A = {
   // (for ever), which on a pool socket with nothing to read would never return.
   waitTimeout: fc.constantFrom<unknown>(0, 1, -2, 1.5, 2 ** 31, NaN, '5', {}, 10n).map((v) => ({ t: 'v' as const, v })),
 };
-type Arg = { t: 'fd'; r: FdRecipe } | { t: 'buf'; r: BufRecipe } | { t: 'addr'; r: AddrRecipe } | { t: 'opt'; r: Parameters<typeof makeOptionValue>[0] } | { t: 'v'; v: unknown } | { t: 'msgs'; m: Array<{ buf: BufRecipe; address?: AddrRecipe }> } | { t: 'bufs'; m: BufRecipe[] } | { t: 'sendmsg-options'; o: unknown } | { t: 'pollfds'; m: unknown[] } | { t: 'fdlist'; m: FdRecipe[] };
+type Arg = { t: 'fd'; r: FdRecipe } | { t: 'buf'; r: BufRecipe } | { t: 'addr'; r: AddrRecipe } | { t: 'opt'; r: Parameters<typeof makeOptionValue>[0] } | { t: 'v'; v: unknown } | { t: 'msgs'; m: Array<{ buf: BufRecipe; address?: AddrRecipe; segmentSize?: unknown }> } | { t: 'bufs'; m: BufRecipe[] } | { t: 'sendmsg-options'; o: unknown } | { t: 'pollfds'; m: unknown[] } | { t: 'fdlist'; m: FdRecipe[] };
 
 function makeArg(arg: Arg): unknown {
   switch (arg.t) {
@@ -775,15 +795,23 @@ function makeArg(arg: Arg): unknown {
     case 'addr': return makeAddr(arg.r);
     case 'opt': return makeOptionValue(arg.r);
     case 'v': return arg.v;
-    case 'msgs': return arg.m.map((m) => (m.address === undefined ? { buf: makeBuf(m.buf) } : { buf: makeBuf(m.buf), address: makeAddr(m.address) }));
+    case 'msgs':
+      return arg.m.map((m) => {
+        const message: Record<string, unknown> = { buf: makeBuf(m.buf) };
+        if (m.address !== undefined) message.address = makeAddr(m.address);
+        if (m.segmentSize !== undefined) message.segmentSize = m.segmentSize;
+        return message;
+      });
     case 'bufs': return arg.m.map(makeBuf);
     case 'pollfds':
       return arg.m.map((e) => (typeof e === 'object' && e !== null && 'fd' in e ? { ...(e as object), fd: makeFd((e as { fd: FdRecipe }).fd) } : e));
     case 'fdlist': return arg.m.map(makeFd);
     case 'sendmsg-options': {
       if (typeof arg.o !== 'object' || arg.o === null) return arg.o;
-      const o = arg.o as { address?: AddrRecipe; control?: unknown; encode?: boolean };
+      const o = arg.o as { address?: AddrRecipe; control?: unknown; encode?: boolean; flags?: unknown; segmentSize?: unknown };
       const out: Record<string, unknown> = {};
+      if ('flags' in o) out.flags = o.flags;
+      if ('segmentSize' in o) out.segmentSize = o.segmentSize;
       if (o.address !== undefined) out.address = makeAddr(o.address);
       if (o.control !== undefined) {
         const control = Array.isArray(o.control) ? o.control.map(makeControl) : o.control;
@@ -840,7 +868,7 @@ const NOT_PUBLIC: string[] = [];
 const HELPERS = [
   'sockaddr', 'formatAddress', 'errnoName', 'strerror', 'socketError', 'isSocketError', 'setTrace', 'encodeControl', 'CMSG_LEN', 'CMSG_SPACE', 'prepareBatch',
   'if_nametoindex', 'if_indextoname', 'if_nameindex', 'getaddrinfo', 'getaddrinfoAsync', 'getnameinfo', 'getnameinfoAsync',
-  'addressEquals', 'perror', 'perrorText', 'systemErrorText',
+  'addressEquals', 'perror', 'perrorText', 'systemErrorText', 'udpOffload',
 ];
 
 function isClass(value: unknown): boolean {
@@ -949,6 +977,7 @@ const helperCall = fc.oneof(
   fc.tuple(fc.constant('addressEquals'), fc.oneof(plainAddress, notANumber), fc.oneof(plainAddress, notANumber)),
   fc.tuple(fc.constantFrom('perror', 'perrorText'), fc.oneof(fc.string({ maxLength: 10 }), notANumber), fc.oneof(notANumber, fc.integer({ min: 1, max: 200 }).map((e) => api.socketError(e, 'x')))),
   fc.tuple(fc.constant('systemErrorText'), numberish),
+  fc.tuple(fc.constant('udpOffload'), fc.option(notANumber, { nil: undefined })),
   // A batch prepared from arbitrary messages, then sent (to a descriptor that is never open) and
   // through a connected socketpair after its buffers were possibly detached.
   fc.tuple(fc.constant('prepareBatch'), A.msgs, fc.integer({ min: 1_000_000, max: 2 ** 31 - 1 }), fc.boolean()),
@@ -1098,6 +1127,11 @@ const M: Record<string, fc.Arbitrary<MethodArg>[]> = {
   send: [A.buf, A.flags],
   sendmmsg: [A.msgs, A.flags],
   recvmmsg: [A.bufs, W],
+  recvmsg: [A.bufs, fc.oneof(A.recvmsgOptions, W)],
+  sendmsg: [A.bufs, A.sendmsgOptions],
+  segmentation: [],
+  useSegmentationFallback: [],
+  setGro: [A.bool],
   accept: [W],
   errors: [W],
   ref: [],
@@ -1120,7 +1154,7 @@ const M: Record<string, fc.Arbitrary<MethodArg>[]> = {
 };
 type MethodArg = Arg | { t: 'wait'; w: Wait };
 const makeMethodArg = (arg: MethodArg): unknown => (arg.t === 'wait' ? makeWait(arg.w) : makeArg(arg));
-const ACCESSORS = ['fd', 'closed'];
+const ACCESSORS = ['fd', 'closed', 'gro'];
 const socketMethods = [...Object.getOwnPropertyNames(Socket.prototype), ...Object.getOwnPropertySymbols(Socket.prototype)].filter(
   (name) => name !== 'constructor' && !ACCESSORS.includes(name as string),
 );

@@ -9,10 +9,16 @@
 //        socket-iter: bsdsock Socket, `for await (const d of socket)` (a Buffer per datagram)
 //        socket-batch: bsdsock Socket, `await socket.recvmmsg(buffers)` in a loop, PENDING (64)
 //                     buffers of 2048 bytes (one promise and one recvmmsg per wake-up)
+//        socket-gro:  bsdsock Socket with setGro(true), `await socket.recvmmsg(buffers)` in a loop
+//                     (each datagram of a coalesced receive a result of its own)
+//        socket-gro-iter: bsdsock Socket with setGro(true), `for await (const d of socket)`
+//        flat-gro:    the flat recvmsg with UDP_GRO on, blocking (SO_RCVTIMEO = IDLE_MS), one
+//                     64 KiB buffer; the datagrams counted from { kind: 'gro', segmentSize }
 //        dgram:       node:dgram, socket.on('message')
 // Prints "READY <port>", then one JSON line.
 const dgram = require('node:dgram');
-const { AF_INET, SOCK_DGRAM, SOL_SOCKET, SO_RCVBUF, Socket } = require('bsdsock');
+const b = require('bsdsock');
+const { AF_INET, SOCK_DGRAM, SOL_SOCKET, SO_RCVBUF, Socket } = b;
 
 const [mode, expectedArg, warmupArg, idleArg, rcvbufArg, pendingArg] = process.argv.slice(2);
 const expected = Number(expectedArg);
@@ -120,10 +126,11 @@ function ready(port) {
   process.stdout.write(`READY ${port}\n`);
 }
 
-if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch') {
+if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch' || mode === 'socket-gro' || mode === 'socket-gro-iter') {
   const socket = new Socket(AF_INET, SOCK_DGRAM);
   socket.setsockopt(SOL_SOCKET, SO_RCVBUF, rcvbuf);
   socket.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
+  if (mode.startsWith('socket-gro')) socket.setGro(true);
   close = () => socket.close();
   statsOf = () => socket.stats();
   if (mode === 'socket') {
@@ -139,7 +146,7 @@ if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch') {
       }
     };
     for (let i = 0; i < pending; i++) loop(Buffer.alloc(2048));
-  } else if (mode === 'socket-batch') {
+  } else if (mode === 'socket-batch' || mode === 'socket-gro') {
     const buffers = Array.from({ length: pending }, () => Buffer.alloc(2048));
     (async () => {
       while (!finished) {
@@ -163,6 +170,31 @@ if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch') {
     })();
   }
   ready(socket.getsockname().port);
+} else if (mode === 'flat-gro') {
+  const fd = b.socket(AF_INET, SOCK_DGRAM);
+  b.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf);
+  b.setsockopt(fd, SOL_SOCKET, b.SO_RCVTIMEO, idleMs);
+  b.setsockopt(fd, b.SOL_UDP, b.UDP_GRO, 1);
+  b.bind(fd, { family: 'AF_INET', address: '127.0.0.1', port: 0 });
+  close = () => b.close(fd);
+  ready(b.getsockname(fd).port);
+  // Blocking: the timers above do not run, so the idle end is the receive timeout.
+  const buf = Buffer.alloc(65536);
+  const options = { controlSize: 64 };
+  while (!finished) {
+    let result;
+    try {
+      result = b.recvmsg(fd, [buf], 0, options);
+    } catch (err) {
+      if (err instanceof b.WouldBlockError && received > 0) break;
+      if (err instanceof b.WouldBlockError) continue;
+      throw err;
+    }
+    const gro = result.control.length > 0 ? result.control.find((c) => c.kind === 'gro') : undefined;
+    const datagrams = gro ? Math.ceil(result.bytes / gro.segmentSize) : 1;
+    for (let i = 0; i < datagrams && !finished; i++) count();
+  }
+  finish();
 } else if (mode === 'dgram') {
   const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: rcvbuf });
   close = () => socket.close();

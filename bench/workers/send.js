@@ -3,6 +3,7 @@
 // WARMUP_MS untimed (the JIT settles), then MS timed, the clock read once per 256 calls.
 // Usage: node send.js MODE PORT SIZE MS WARMUP_MS [BATCH]
 //   MODE sendto:      sendto(fd, buf, 0, sockaddr(...)) on an unconnected socket
+//        sendto-plain: sendto(fd, buf, 0, { family, address, port }): a plain object, as users write it
 //        send:        send(fd, buf) on a connected socket
 //        sendmmsg:    sendmmsg(fd, messages) of BATCH datagrams on a connected socket
 //        sendmmsg-to: sendmmsg(fd, messages) of BATCH datagrams, each with a sockaddr() address
@@ -31,6 +32,9 @@ let errors = 0;
 let unit;
 if (mode === 'sendto') {
   unit = () => sendto(fd, buf, 0, peer) >= 0 ? 1 : 0;
+} else if (mode === 'sendto-plain') {
+  const plain = { family: 'AF_INET', address: '127.0.0.1', port };
+  unit = () => sendto(fd, buf, 0, plain) >= 0 ? 1 : 0;
 } else if (mode === 'send') {
   connect(fd, peer);
   unit = () => send(fd, buf) >= 0 ? 1 : 0;

@@ -1,0 +1,146 @@
+/**
+ * UDP receive coalescing (GRO) on a `Socket`: with `UDP_GRO` on, one receive may return many
+ * datagrams of one sender, back to back, with their size in a `{ kind: 'gro' }` control
+ * message. A `Socket` splits them again: each datagram becomes a result of its own, in order,
+ * and those the caller did not ask for yet wait here for the next receive, so nothing is lost.
+ *
+ * A receive lands in a per-thread scratch buffer. Datagrams taken at once are copied from
+ * there straight into the caller's buffers; whatever is left when the receive call returns is
+ * copied once into a Buffer of its exact size (`settle`), which the views handed out by a
+ * buffer-less receive also point into.
+ * @internal
+ * @module
+ */
+import type { SocketAddress } from './address';
+import { MSG_TRUNC } from './constants';
+import type { RecvfromResult } from './flat';
+import { CONTROL_SIZE_DEFAULT, tryRecvmsg, type ControlMessage, type GroMessage, type RecvmsgResult } from './msg';
+
+/** The datagrams of one receive not yet handed out: bytes[offset, end), in datagrams of `size`. */
+interface Run {
+  bytes: Buffer;
+  /** Whether `bytes` is the shared scratch (to be copied out before the next receive). */
+  scratch: boolean;
+  offset: number;
+  end: number;
+  size: number;
+  from: SocketAddress;
+  control: readonly ControlMessage[];
+  /** The receive was cut short (only its last datagram is affected). */
+  truncated: boolean;
+  controlTruncated: boolean;
+}
+
+// Per module instance (per thread): every coalesced receive lands here first. The largest one
+// is a whole UDP datagram's worth (the kernel coalesces at most 64 KiB).
+const SCRATCH_SIZE = 65536;
+let scratchSpace: Buffer | undefined;
+
+/** Copies source[start, end) into `buf`: how many bytes fit (at most the buffer's size). */
+function copyBytes(source: Buffer, start: number, end: number, buf: ArrayBufferView, at = 0): number {
+  const room = buf.byteLength - at;
+  const length = Math.min(end - start, room);
+  if (length <= 0) return 0;
+  if (Buffer.isBuffer(buf)) return source.copy(buf, at, start, start + length);
+  new Uint8Array(buf.buffer, buf.byteOffset + at, length).set(source.subarray(start, start + length));
+  return length;
+}
+
+/** The datagrams read from the kernel and not yet handed out, oldest first. */
+export class SegmentQueue {
+  #runs: Run[] = [];
+  #count = 0;
+
+  /** Whether GRO is on for the socket (a queue stays in use while it holds datagrams). */
+  enabled = true;
+
+  /** How many datagrams wait. */
+  get size(): number {
+    return this.#count;
+  }
+
+  /**
+   * One non-blocking receive (one datagram, or many coalesced): how many datagrams it queued,
+   * or a negative errno. They stay in the scratch until {@link settle}.
+   */
+  fill(fd: number): number {
+    const space = (scratchSpace ??= Buffer.allocUnsafe(SCRATCH_SIZE));
+    const result = tryRecvmsg(fd, [space], 0, CONTROL_SIZE_DEFAULT);
+    if (typeof result === 'number') return result;
+    const end = Math.min(result.bytes, space.length);
+    let size = end;
+    for (let i = 0; i < result.control.length; i++) {
+      const entry = result.control[i]!;
+      if (entry.kind === 'gro' && (entry as GroMessage).segmentSize > 0) size = (entry as GroMessage).segmentSize;
+    }
+    const count = end === 0 ? 1 : Math.ceil(end / size);
+    this.#runs.push({ bytes: space, scratch: true, offset: 0, end, size: Math.max(size, 1), from: result.from, control: result.control, truncated: result.truncated, controlTruncated: result.controlTruncated });
+    this.#count += count;
+    return count;
+  }
+
+  /** Copies what is left in the scratch into a Buffer of its own: call before the next receive. */
+  settle(): void {
+    for (const run of this.#runs) {
+      if (!run.scratch) continue;
+      run.bytes = Buffer.from(run.bytes.subarray(run.offset, run.end));
+      run.end -= run.offset;
+      run.offset = 0;
+      run.scratch = false;
+    }
+  }
+
+  /** The next datagram copied into `buf`, as `recvfrom(buf)` / `recvmmsg` report it. */
+  takeInto(buf: ArrayBufferView): RecvfromResult {
+    const run = this.#runs[0]!;
+    const end = Math.min(run.offset + run.size, run.end);
+    const bytes = copyBytes(run.bytes, run.offset, end, buf);
+    const result = { bytes, from: run.from, truncated: bytes < end - run.offset || (run.truncated && end === run.end) };
+    this.#advance(run, end);
+    return result;
+  }
+
+  /** The next datagram as a view of its own bytes (a copy shared with its neighbours). */
+  takeView(): { data: Buffer; from: SocketAddress; truncated: boolean } {
+    this.settle();
+    const run = this.#runs[0]!;
+    const end = Math.min(run.offset + run.size, run.end);
+    const result = { data: run.bytes.subarray(run.offset, end), from: run.from, truncated: run.truncated && end === run.end };
+    this.#advance(run, end);
+    return result;
+  }
+
+  /**
+   * The next datagram scattered over `buffers`, as `Socket.recvmsg` reports it. With `peek`
+   * (`MSG_PEEK`) it stays first in the queue.
+   */
+  takeMessage(buffers: readonly ArrayBufferView[], peek = false): RecvmsgResult {
+    const run = this.#runs[0]!;
+    const end = Math.min(run.offset + run.size, run.end);
+    let at = run.offset;
+    for (let i = 0; i < buffers.length && at < end; i++) at += copyBytes(run.bytes, at, end, buffers[i]!);
+    const truncated = at < end || (run.truncated && end === run.end);
+    const result: RecvmsgResult = {
+      bytes: at - run.offset,
+      from: run.from,
+      flags: truncated ? MSG_TRUNC : 0,
+      truncated,
+      controlTruncated: run.controlTruncated,
+      control: run.control,
+    };
+    if (!peek) this.#advance(run, end);
+    return result;
+  }
+
+  #advance(run: Run, end: number): void {
+    this.#count--;
+    run.offset = end;
+    if (end >= run.end) this.#runs.shift();
+  }
+
+  /** Drops every queued datagram (the socket closed). */
+  clear(): void {
+    this.#runs = [];
+    this.#count = 0;
+  }
+}
