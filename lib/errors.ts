@@ -12,18 +12,32 @@ import * as util from 'node:util';
 
 import type { SocketAddress } from './address-types';
 import { formatAddress } from './format';
+import { binding } from './native';
 
 const errnoByName = os.constants.errno as Readonly<Record<string, number>>;
 
 /** The errno name of a positive errno number on this platform (`111` → `'ECONNREFUSED'` on Linux). */
 export function errnoName(errno: number): string {
   const name = util.getSystemErrorName(-errno);
-  return name.startsWith('Unknown') ? `E${errno}` : name;
+  if (!name.startsWith('Unknown')) return name;
+  // libuv names only the errnos it uses (not EINPROGRESS, ETIME, ...); the platform's own
+  // table, os.constants.errno, has the rest.
+  return nameByErrno().get(errno) ?? `E${errno}`;
+}
+
+let errnoNames: Map<number, string> | undefined;
+function nameByErrno(): Map<number, string> {
+  if (errnoNames === undefined) {
+    errnoNames = new Map();
+    for (const [name, number] of Object.entries(errnoByName)) if (!errnoNames.has(number)) errnoNames.set(number, name);
+  }
+  return errnoNames;
 }
 
 /** The platform's description of an errno (`'connection refused'`). */
 export function strerror(errno: number): string {
-  return util.getSystemErrorMap().get(-errno)?.[1] ?? `unknown error ${errno}`;
+  // libuv's text where it knows the errno, the C library's strerror(3) for the rest.
+  return util.getSystemErrorMap().get(-errno)?.[1] ?? binding.strerror(errno);
 }
 
 /** An address as Node's `SystemError` carries it: `address` a string, `port` a number. */

@@ -211,7 +211,8 @@ export class Socket implements AsyncIterable<Datagram> {
       if (adoptFd !== undefined) flat.fcntl(fd, F_SETFD, flat.fcntl(fd, F_GETFD) | FD_CLOEXEC);
       this.#handle = new binding.SocketHandle(fd, onRecv, onReady, onErrors);
     } catch (err) {
-      if (adoptFd === undefined) flat.close(fd);
+      // Ours, never adopted by a Socket: closed directly (the flat close() refuses owned numbers).
+      if (adoptFd === undefined) binding.close(fd);
       // libuv refuses what epoll/kqueue cannot watch (a regular file or /dev/null: EPERM).
       const errno = (err as { errno?: unknown }).errno;
       if (typeof errno === 'number' && errno > 0) throw socketError(errno, 'uv_poll_init');
@@ -965,6 +966,15 @@ export class Socket implements AsyncIterable<Datagram> {
       throw new UnsupportedError('errors(): the socket error queue (MSG_ERRQUEUE) exists only on Linux');
     }
     checkWaitOptions(options);
+    if (options?.signal?.aborted) {
+      // Already aborted: an iteration that ends at once, and nothing turned on.
+      const ended: AsyncIterableIterator<ErrorReport> = {
+        next: () => Promise.resolve({ value: undefined, done: true }),
+        return: () => Promise.resolve({ value: undefined, done: true }),
+        [Symbol.asyncIterator]: () => ended,
+      };
+      return ended;
+    }
     if (this.#errorListeners.size === 0) this.#turnedOnForErrors = this.#turnOnErrorReports();
     const queued: ErrorReport[] = [];
     let waiting: ((result: IteratorResult<ErrorReport>) => void) | undefined;

@@ -135,6 +135,14 @@ describe('SocketError', () => {
     expect(err.message).toBe(`sendto ${err.code} 127.0.0.1:9`);
   });
 
+  it('an errno libuv has no name for (EINPROGRESS, ETIME) still gets the platform\'s name and text', () => {
+    for (const name of ['EINPROGRESS', 'EALREADY']) {
+      const err = socketError(errno[name as keyof typeof errno] as number, 'connect');
+      expect(err.code).toBe(name);
+      expect(err.description).not.toMatch(/^unknown/i);
+    }
+  });
+
   it('an errno without a class of its own is a plain SocketError with its platform name', () => {
     const err = socketError(errno.ENOTSOCK, 'recvfrom');
     expect(err.constructor).toBe(SocketError);

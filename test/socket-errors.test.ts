@@ -165,6 +165,13 @@ describe('Socket.errors()', () => {
       await expectCleanReceives(client, 10);
     });
 
+    itOnLinux('with a signal already aborted it ends at once, and turns nothing on', async () => {
+      const client = udp();
+      const reports = client.socket.errors({ signal: AbortSignal.abort() });
+      await expect(reports.next()).resolves.toEqual({ value: undefined, done: true });
+      expect(client.socket.getsockopt(IPPROTO_IP, IP_RECVERR!)).toBe(0);
+    });
+
     itOnLinux('two iterations at once: the option stays on until the last one ends', async () => {
       const client = udp();
       const first = client.socket.errors();
