@@ -17,6 +17,7 @@
         'native/batch.cc',
         'native/constants.cc',
         'native/descriptor.cc',
+        'native/descriptor_owners.cc',
         'native/interrupted_call.cc',
         'native/interfaces.cc',
         'native/msg.cc',

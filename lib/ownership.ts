@@ -1,6 +1,7 @@
 /**
- * Which descriptors live `Socket` objects of this thread own. The record is the native one
- * (native/addon_data.h): a descriptor stays owned until it is really closed, by
+ * Which descriptors live `Socket` objects own, in any thread of the process (descriptor numbers
+ * are the process's). The record is the native one (native/descriptor_owners.h): a descriptor
+ * stays owned until it is really closed, by
  * `socket.close()` or by the finalizer of a collected Socket, so nothing can close or adopt
  * it in between. The flat `close()` and `Socket.from()` refuse an owned descriptor: a second
  * owner would leave a watcher polling a number the kernel may hand to another file.

@@ -40,13 +40,6 @@ void AddonData::Install(Napi::Env env) {
   NAPI_THROW_IF_FAILED_VOID(env, napi_add_async_cleanup_hook(env, OnEnvironmentCleanup, data, nullptr));
 }
 
-bool AddonData::OwnsDescriptor(int fd) const {
-  for (const SocketHandle* handle : open_handles) {
-    if (handle->fd() == fd) return true;
-  }
-  return false;
-}
-
 void AddonData::HandleClosed() {
   closing_handles--;
   FinishTeardownIfDone(this);

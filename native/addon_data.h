@@ -33,9 +33,6 @@ struct AddonData {
   static void Install(Napi::Env env);
   // A uv_close() callback finished: lets the teardown complete when it was the last one.
   void HandleClosed();
-  // True while an open handle of this environment owns `fd`: from its creation until its
-  // descriptor is really closed (by close(), or by its finalizer after garbage collection).
-  bool OwnsDescriptor(int fd) const;
 };
 
 }  // namespace bsdsock

@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <chrono>
 
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -11,36 +10,52 @@ namespace bsdsock {
 
 namespace {
 
-// The socket's SO_RCVTIMEO or SO_SNDTIMEO; negative (none) when it has none, or when the
-// descriptor is not a socket (read() and write() take any descriptor).
-std::chrono::nanoseconds SocketTimeout(int fd, Waits direction) {
-  timeval timeout{};
-  socklen_t length = sizeof timeout;
-  int name = direction == Waits::kToReceive ? SO_RCVTIMEO : SO_SNDTIMEO;
-  if (getsockopt(fd, SOL_SOCKET, name, &timeout, &length) == -1) return std::chrono::nanoseconds(-1);
-  auto total = std::chrono::seconds(timeout.tv_sec) + std::chrono::microseconds(timeout.tv_usec);
-  return total == total.zero() ? std::chrono::nanoseconds(-1) : std::chrono::nanoseconds(total);
+int OptionOf(Waits direction) { return direction == Waits::kToReceive ? SO_RCVTIMEO : SO_SNDTIMEO; }
+
+// Longer than this is no bound a person meant (SO_RCVTIMEO takes years): it counts as none, and
+// the nanosecond arithmetic below can never overflow.
+constexpr long long kLongestTimeoutSeconds = 100LL * 365 * 24 * 3600;
+
+timeval TimevalOf(long long usec) {
+  timeval value{};
+  value.tv_sec = static_cast<decltype(value.tv_sec)>(usec / 1000000);
+  value.tv_usec = static_cast<decltype(value.tv_usec)>(usec % 1000000);
+  return value;
 }
 
 }  // namespace
 
+InterruptedCall::~InterruptedCall() {
+  if (!shortened_) return;
+  int error = errno;
+  timeval original = TimevalOf(original_usec_);
+  setsockopt(fd_, SOL_SOCKET, OptionOf(direction_), &original, sizeof original);
+  errno = error;
+}
+
 bool InterruptedCall::Again() {
   if (!started_) {
     started_ = true;
-    deadline_ = Deadline(SocketTimeout(fd_, direction_));
+    timeval timeout{};
+    socklen_t length = sizeof timeout;
+    // None when the descriptor is not a socket (read() and write() take any descriptor), has no
+    // timeout, or one too long to be a bound.
+    if (getsockopt(fd_, SOL_SOCKET, OptionOf(direction_), &timeout, &length) == -1) return true;
+    if (timeout.tv_sec < 0 || timeout.tv_sec > kLongestTimeoutSeconds) return true;
+    original_usec_ = static_cast<long long>(timeout.tv_sec) * 1000000 + timeout.tv_usec;
+    if (original_usec_ <= 0) return true;
+    deadline_ = Deadline(std::chrono::microseconds(original_usec_));
   }
   if (deadline_.forever()) return true;
-  pollfd entry{fd_, static_cast<short>(direction_ == Waits::kToReceive ? POLLIN : POLLOUT), 0};
-  for (;;) {
-    int left = deadline_.LeftMs();
-    if (left == 0) break;
-    int ready = poll(&entry, 1, left);
-    if (ready > 0) return true;
-    // An error of poll itself (not of the socket) is left to the call to report.
-    if (ready == -1 && errno != EINTR) return true;
+  int left = deadline_.LeftMs();
+  if (left == 0) {
+    errno = EAGAIN;
+    return false;
   }
-  errno = EAGAIN;
-  return false;
+  // The retry waits at most for the time left: the kernel bounds it, not readiness.
+  timeval bound = TimevalOf(static_cast<long long>(left) * 1000);
+  if (setsockopt(fd_, SOL_SOCKET, OptionOf(direction_), &bound, sizeof bound) == 0) shortened_ = true;
+  return true;
 }
 
 }  // namespace bsdsock

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "cmsg.h"
 #include "descriptor.h"
+#include "descriptor_owners.h"
 #include "syscall.h"
 
 namespace bsdsock {
@@ -50,19 +51,20 @@ SocketHandle::SocketHandle(const Napi::CallbackInfo& info)
   if (!info[1].IsFunction() || !info[2].IsFunction() || !info[3].IsFunction()) {
     ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "SocketHandle needs onRecv, onReady and onErrors functions");
   }
-  if (addon_->OwnsDescriptor(fd_)) {
-    // Two watchers on one descriptor: closing either would leave the other polling a number
-    // the kernel may hand to an unrelated file.
-    closed_ = true;
-    ThrowRangeError(env, "ERR_SOCKET_OWNED", "descriptor " + std::to_string(fd_) + " already belongs to a Socket");
-  }
   uv_loop_t* loop = nullptr;
   // The loop of this environment: a worker's own loop in a worker, never uv_default_loop().
   NAPI_THROW_IF_FAILED_VOID(env, napi_get_uv_event_loop(env, &loop));
+  if (!ClaimDescriptor(fd_)) {
+    // Two watchers on one descriptor (in this thread or another): closing either would leave
+    // the other polling a number the kernel may hand to an unrelated file.
+    closed_ = true;
+    ThrowRangeError(env, "ERR_SOCKET_OWNED", "descriptor " + std::to_string(fd_) + " already belongs to a Socket");
+  }
   poll_ = new uv_poll_t;
   int status = uv_poll_init_socket(loop, poll_, fd_);
   if (status != 0) {
     // The descriptor stays the caller's to close.
+    ForgetDescriptor(fd_);
     delete poll_;
     poll_ = nullptr;
     closed_ = true;
@@ -97,14 +99,14 @@ void SocketHandle::CloseNow() {
   addon_->closing_handles++;
   uv_close(reinterpret_cast<uv_handle_t*>(poll_), OnClosed);
   poll_ = nullptr;
-  CloseDescriptor(fd_);
+  CloseOwnedDescriptor(fd_);
   fd_ = -1;
   addon_->open_handles.erase(this);
 }
 
 Napi::Value SocketHandle::DescriptorOwned(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  return Napi::Boolean::New(info.Env(), AddonData::From(info.Env())->OwnsDescriptor(fd));
+  return Napi::Boolean::New(info.Env(), bsdsock::DescriptorOwned(fd));
 }
 
 void SocketHandle::OnClosed(uv_handle_t* handle) {

@@ -52,8 +52,9 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   // The descriptor, -1 once closed.
   int fd() const { return fd_; }
 
-  // descriptorOwned(fd): whether an open SocketHandle of this environment owns fd. The flat
-  // close() and Socket.from() ask, so that no descriptor gets two owners.
+  // descriptorOwned(fd): whether an open SocketHandle of any thread owns fd
+  // (descriptor_owners.h). The flat close() and Socket.from() ask, so that no descriptor gets
+  // two owners.
   static Napi::Value DescriptorOwned(const Napi::CallbackInfo& info);
 
  private:

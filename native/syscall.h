@@ -36,15 +36,22 @@ enum class Waits { kToReceive, kToSend };
 // handlers with SA_RESTART) or it fails with EINTR and is made again. With SO_RCVTIMEO or
 // SO_SNDTIMEO the kernel never restarts it, and making it again with the full timeout would
 // let a steady stream of signals (SIGCHLD, a profiler's SIGPROF) block for ever. As Python
-// does since PEP 475, the time left is computed instead: the timeout counts from the first
-// interruption (the call's start is not known without a clock read on every call, which the
-// hot paths cannot afford), so an interrupted call returns within twice its timeout.
+// does since PEP 475, the time left is computed instead, and the call is made again with the
+// socket's timeout set to that time left (restored when the call is done), so the kernel
+// itself bounds the retry, whatever readiness says (an unconnected AF_UNIX socket polls
+// writable while its receiver is full). The timeout counts from the first interruption (the
+// call's start is not known without a clock read on every call, which the hot paths cannot
+// afford), so an interrupted call returns within twice its timeout.
 class InterruptedCall {
  public:
   InterruptedCall(int fd, Waits direction) : fd_(fd), direction_(direction) {}
+  // Puts the socket's own timeout back, keeping errno.
+  ~InterruptedCall();
+  InterruptedCall(const InterruptedCall&) = delete;
+  InterruptedCall& operator=(const InterruptedCall&) = delete;
 
-  // After EINTR: waits until the descriptor is ready or the time left runs out. True: make the
-  // call again. False: the timeout ran out, errno is EAGAIN (what the kernel answers then).
+  // After EINTR: true to make the call again (within the time left); false once the timeout
+  // ran out, with errno EAGAIN (what the kernel answers then).
   bool Again();
   // Milliseconds left (rounded up), or -1 when the socket has no timeout. Call after Again().
   int MillisecondsLeft() const { return deadline_.LeftMs(); }
@@ -54,6 +61,8 @@ class InterruptedCall {
   Waits direction_;
   bool started_ = false;
   Deadline deadline_{-1};
+  bool shortened_ = false;  // the socket's timeout is set to the time left
+  long long original_usec_ = 0;
 };
 
 // Retry a blocking call on a socket after EINTR, within the socket's timeout (see above). The

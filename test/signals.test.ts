@@ -26,7 +26,7 @@ interface Outcome {
  * Runs one call in the child, signals it every 10 ms from 'ready' until it exits (or for
  * SIGNALLING_MS), and calls `during(port)` once the signals flow.
  */
-async function interrupted(call: string, timeout: number, during?: (port: number) => void): Promise<Outcome> {
+async function interrupted(call: string, timeout: number, during?: (port: number) => void, every = 10): Promise<Outcome> {
   const child = spawn(process.execPath, [fixture, call, String(timeout)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
   let out = '';
@@ -38,7 +38,7 @@ async function interrupted(call: string, timeout: number, during?: (port: number
     if (out.includes('{')) clearInterval(signals);
     const ready = /^ready (\d+)$/m.exec(out);
     if (ready && signals === undefined) {
-      signals = setInterval(() => child.kill('SIGUSR2'), 10);
+      signals = setInterval(() => child.kill('SIGUSR2'), every);
       stopSignals = setTimeout(() => clearInterval(signals), SIGNALLING_MS);
       if (during) setTimeout(() => during(Number(ready[1])), 200);
     }
@@ -66,6 +66,18 @@ describe('a blocking call with a socket timeout, under a stream of signals', () 
       expect(outcome.milliseconds).toBeLessThan(2 * TIMEOUT_MS + 600);
     },
   );
+});
+
+describe('a blocking call with a socket timeout, when readiness says nothing', () => {
+  // The retry after a signal is bounded by the kernel (the socket's timeout set to the time
+  // left), not by poll: an unconnected AF_UNIX sender polls writable while its receiver is full,
+  // so a retry with the full timeout blocked again for all of it (2.5 to 2.9 times the timeout).
+  (onLinux ? it : it.skip)('an unconnected AF_UNIX sendto to a full receiver, signals just under the timeout apart', async () => {
+    const timeout = 400;
+    const outcome = await interrupted('sendto-unbound', timeout, undefined, 380);
+    expect(outcome.code).toBe('EAGAIN');
+    expect(outcome.milliseconds).toBeLessThan(2 * timeout + 200);
+  });
 });
 
 describe('a blocking call without a timeout, under a stream of signals', () => {
