@@ -20,6 +20,7 @@
         'native/descriptor_owners.cc',
         'native/interrupted_call.cc',
         'native/interfaces.cc',
+        'native/mmsg.cc',
         'native/msg.cc',
         'native/name_lookup.cc',
         'native/option_struct.cc',

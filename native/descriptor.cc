@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "platform.h"
-#include "syscall.h"
+#include "interrupted_call.h"
 
 namespace bsdsock {
 

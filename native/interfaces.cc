@@ -7,7 +7,7 @@
 #include <net/if.h>
 
 #include "args.h"
-#include "syscall.h"
+#include "js_result.h"
 
 namespace bsdsock {
 

@@ -1,4 +1,4 @@
-#include "syscall.h"
+#include "interrupted_call.h"
 
 #include <cerrno>
 #include <chrono>

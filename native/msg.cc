@@ -10,7 +10,8 @@
 #include "cmsg.h"
 #include "platform.h"
 #include "segment.h"
-#include "syscall.h"
+#include "interrupted_call.h"
+#include "js_result.h"
 
 namespace bsdsock {
 

@@ -14,7 +14,8 @@
 
 #include "args.h"
 #include "deadline.h"
-#include "syscall.h"
+#include "interrupted_call.h"
+#include "js_result.h"
 
 namespace bsdsock {
 

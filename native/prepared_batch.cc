@@ -3,7 +3,7 @@
 #include <string>
 
 #include "args.h"
-#include "syscall.h"
+#include "js_result.h"
 
 namespace bsdsock {
 

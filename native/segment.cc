@@ -6,7 +6,7 @@
 
 #include <netinet/in.h>
 
-#include "syscall.h"
+#include "interrupted_call.h"
 
 namespace bsdsock {
 

@@ -12,7 +12,7 @@
 #include "cmsg.h"
 #include "descriptor.h"
 #include "descriptor_owners.h"
-#include "syscall.h"
+#include "interrupted_call.h"
 
 namespace bsdsock {
 

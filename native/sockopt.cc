@@ -9,7 +9,8 @@
 #include <sys/time.h>
 
 #include "args.h"
-#include "syscall.h"
+#include "interrupted_call.h"
+#include "js_result.h"
 
 namespace bsdsock {
 

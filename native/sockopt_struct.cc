@@ -8,7 +8,7 @@
 
 #include "args.h"
 #include "option_struct.h"
-#include "syscall.h"
+#include "js_result.h"
 
 namespace bsdsock {
 

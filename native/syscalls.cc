@@ -12,7 +12,8 @@
 #include "batch.h"
 #include "descriptor.h"
 #include "platform.h"
-#include "syscall.h"
+#include "interrupted_call.h"
+#include "js_result.h"
 
 namespace bsdsock {
 

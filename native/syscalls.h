@@ -1,4 +1,4 @@
-// One native function per socket syscall (see syscall.h for the result convention).
+// One native function per socket syscall (see js_result.h for the result convention).
 #pragma once
 
 #include "build_config.h"

@@ -32,4 +32,11 @@ mkdir -p build-fuzz
   -Ifuzz/fake -Inative \
   native/segment.cc native/interrupted_call.cc fuzz/segment_fuzzer.cc \
   -o build-fuzz/segment_fuzzer
-echo build-fuzz/address_fuzzer build-fuzz/option_struct_fuzzer build-fuzz/segment_fuzzer
+# Batches at the kernel's level (native/mmsg.cc) on a real socketpair: no Node-API at all.
+"$cxx" -std=c++17 -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -D_GLIBCXX_SANITIZE_VECTOR -D_GLIBCXX_ASSERTIONS -Wall -Wextra -Werror \
+  -Inative \
+  native/mmsg.cc native/segment.cc native/interrupted_call.cc fuzz/mmsg_fuzzer.cc \
+  -o build-fuzz/mmsg_fuzzer
+echo build-fuzz/address_fuzzer build-fuzz/option_struct_fuzzer build-fuzz/segment_fuzzer build-fuzz/mmsg_fuzzer

@@ -1,11 +1,6 @@
-// Conventions shared by every syscall wrapper.
-//
-// Wrappers return the syscall's result, or the negative errno on failure (the kernel's own
-// convention): the TypeScript layer turns that into a typed error. Nothing here throws for a
-// failed syscall, so a hot loop that expects EAGAIN pays no exception cost.
+// Retrying a syscall that a signal interrupted (EINTR), the one rule every wrapper follows.
+// Includes no napi.h, so the kernel-level helpers that use it can be fuzzed without Node-API.
 #pragma once
-
-#include "build_config.h"
 
 #include <cerrno>
 #include <sys/types.h>
@@ -77,15 +72,6 @@ auto RetryOnEintr(int fd, Waits direction, Call call) -> decltype(call()) {
     result = call();
   } while (result == -1 && errno == EINTR);
   return result;
-}
-
-// The JavaScript result of a call: the value itself, or -errno.
-inline Napi::Number Result(Napi::Env env, ssize_t value) {
-  return Napi::Number::New(env, static_cast<double>(value >= 0 ? value : -errno));
-}
-
-inline Napi::Number Failure(Napi::Env env, int error) {
-  return Napi::Number::New(env, -error);
 }
 
 }  // namespace bsdsock
