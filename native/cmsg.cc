@@ -1,4 +1,5 @@
 #include "cmsg.h"
+#include "platform.h"  // first: the #if below ask it about the platform
 
 #include <algorithm>
 #include <climits>
@@ -13,7 +14,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-#if defined(__linux__)
+#if defined(BSDSOCK_OS_LINUX)
 #include <linux/errqueue.h>
 #endif
 #ifdef IP_RECVIF
@@ -23,13 +24,12 @@
 #include "address.h"
 #include "args.h"
 #include "descriptor.h"
-#include "platform.h"
 
 namespace bsdsock {
 
 namespace {
 
-#if defined(__linux__)
+#if defined(BSDSOCK_OS_LINUX)
 // Linux labels a received TTL or TOS with the option name (IP_TTL, IP_TOS).
 constexpr bool kBsdReceiveTypes = false;
 #else
@@ -212,7 +212,7 @@ Napi::Value ParseIpLevel(Napi::Env env, int type, const uint8_t* payload, size_t
 #if defined(IP_RECVERR) && defined(SO_EE_ORIGIN_ICMP)
   if (type == IP_RECVERR) return ExtendedError(env, IPPROTO_IP, type, payload, length);
 #endif
-#if defined(IP_RECVDSTADDR) && !defined(__linux__)
+#if defined(IP_RECVDSTADDR) && !defined(BSDSOCK_OS_LINUX)
   if (type == IP_RECVDSTADDR) {
     in_addr address;
     if (ReadStruct(payload, length, &address)) {
@@ -222,7 +222,7 @@ Napi::Value ParseIpLevel(Napi::Env env, int type, const uint8_t* payload, size_t
     }
   }
 #endif
-#if defined(IP_RECVIF) && !defined(__linux__)
+#if defined(IP_RECVIF) && !defined(BSDSOCK_OS_LINUX)
   if (type == IP_RECVIF) {
     sockaddr_dl link;
     // The structure is variable-length; only its fixed head up to sdl_index is needed.

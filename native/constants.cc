@@ -1,4 +1,5 @@
 #include "constants.h"
+#include "platform.h"  // first: the #if below ask it about the platform
 
 #include <cerrno>
 #include <climits>
@@ -14,12 +15,11 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#if defined(__linux__)
+#if defined(BSDSOCK_OS_LINUX)
 #include <linux/errqueue.h>  // SO_EE_ORIGIN_*
 #include <netinet/ip_icmp.h>  // ICMP_*: Linux's names (BSD's differ: ICMP_UNREACH, ...)
 #endif
 
-#include "platform.h"
 
 namespace bsdsock {
 

@@ -1,5 +1,7 @@
 #include "multiplex.h"
 
+#include "platform.h"
+
 #include <chrono>
 #include <climits>
 #include <cstdint>
@@ -70,7 +72,7 @@ DescriptorSet ArgDescriptorSet(const Napi::CallbackInfo& info, size_t index, con
 }
 
 int SelectOnce(int nfds, DescriptorSet* sets, int64_t timeout_ms) {
-#if defined(__linux__)
+#if defined(BSDSOCK_OS_LINUX)
   // glibc's select() is the pselect6 syscall on current releases; calling pselect() makes that
   // certain, so the trace can name the call strace shows.
   timespec timeout{static_cast<time_t>(timeout_ms / 1000), static_cast<long>(timeout_ms % 1000) * 1000000L};
@@ -145,12 +147,12 @@ Napi::Value WouldWait(const Napi::CallbackInfo& info) {
 
 Napi::Object MultiplexSyscalls(Napi::Env env) {
   Napi::Object names = Napi::Object::New(env);
-#if defined(__linux__) && !defined(SYS_poll)
+#if defined(BSDSOCK_OS_LINUX) && !defined(SYS_poll)
   names.Set("poll", "ppoll");  // arm64 Linux has no poll syscall: glibc calls ppoll
 #else
   names.Set("poll", "poll");
 #endif
-#if defined(__linux__)
+#if defined(BSDSOCK_OS_LINUX)
   names.Set("select", "pselect6");
   // pselect6's sixth argument, as glibc fills it: no mask, and the size of the kernel's sigset_t
   // (NSIG counts signal 0 too).

@@ -89,7 +89,7 @@ OptionStructStatus EncodeMembership(const OptionStructInput& input, OptionStruct
   if (!ParseInet(input.group, &group)) return OptionStructStatus::kBadGroup;
   if (input.interface_index != 0) {
     if (!input.interface_address.empty()) return OptionStructStatus::kBadInterface;
-#if defined(__linux__)
+#if defined(BSDSOCK_OS_LINUX)
     // ip_mreqn names the interface by index; Linux tells the two structures apart by size.
     out->mreqn.imr_multiaddr = group;
     out->mreqn.imr_address.s_addr = htonl(INADDR_ANY);
@@ -151,7 +151,7 @@ OptionStructStatus EncodeMulticastIf(const OptionStructInput& input, OptionStruc
                                      socklen_t* length) {
   if (input.interface_index != 0) {
     if (!input.interface_address.empty()) return OptionStructStatus::kBadInterface;
-#if defined(__linux__)
+#if defined(BSDSOCK_OS_LINUX)
     out->mreqn.imr_multiaddr.s_addr = htonl(INADDR_ANY);
     out->mreqn.imr_address.s_addr = htonl(INADDR_ANY);
     out->mreqn.imr_ifindex = static_cast<int>(input.interface_index);

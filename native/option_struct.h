@@ -7,6 +7,8 @@
 // or a C test can drive it directly.
 #pragma once
 
+#include "platform.h"
+
 #include <cstdint>
 #include <string>
 
@@ -38,7 +40,7 @@ enum class OptionStructStatus {
 // Room for the largest structure encoded here, aligned for any of them.
 union OptionStructBytes {
   ip_mreq mreq;
-#if defined(__linux__)
+#if defined(BSDSOCK_OS_LINUX)
   ip_mreqn mreqn;
 #endif
   ip_mreq_source mreq_source;

@@ -9,6 +9,13 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#if defined(__linux__)
+// The platform itself, for what is a fact of it rather than a fast path: its headers
+// (linux/errqueue.h), its struct layouts (ip_mreq_source), its names (ICMP_DEST_UNREACH).
+// Unlike the BSDSOCK_HAVE_* switches below, the portable build keeps it.
+#define BSDSOCK_OS_LINUX 1
+#endif
+
 #if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
     defined(__OpenBSD__) || defined(__DragonFly__)
 // BSD sockaddrs carry their own length (sin_len, sin6_len, sun_len).
