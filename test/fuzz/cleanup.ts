@@ -2,10 +2,9 @@
 import * as fs from 'node:fs';
 
 import { SOL_SOCKET, close } from '../../lib';
+import { fdDirectory, openDescriptors } from '../helpers/descriptors';
 
 import { LINUX } from './confine';
-
-// What the calls produce that must be cleaned up, and the pool entries a call may have closed
 
 export function closeCreated(value: unknown, label: string): void {
   if (label === 'socket' && typeof value === 'number') close(value);
@@ -24,18 +23,37 @@ export function closeCreated(value: unknown, label: string): void {
 }
 
 // Linux options that hand the caller a new descriptor (a pidfd of the peer): getsockopt
-// SO_PEERPIDFD, and SO_PASSPIDFD's SCM_PIDFD control message on a unix socket.
+// SO_PEERPIDFD, and SO_PASSPIDFD's SCM_PIDFD control message on a unix socket. The addon does not
+// export them (Linux-only, and no public call needs them): these are the Linux values, the same
+// on x86-64 and arm64 (asm-generic/socket.h), and are only used here, on Linux.
 const SO_PEERPIDFD = 77;
 const SCM_PIDFD = 4;
 
-/** A descriptor a call created as a side effect (a pidfd), which the caller must close. */
-export function closeOptionDescriptor(level: unknown, name: unknown, value: unknown, buf?: unknown): void {
-  if (!LINUX || level !== SOL_SOCKET || name !== SO_PEERPIDFD || typeof value !== 'number' || value < 0) return;
-  if (buf === undefined) {
-    fs.closeSync(value);
-  } else if (ArrayBuffer.isView(buf) && value >= 4) {
-    // The raw form: the descriptor's number is in the first four bytes of the buffer.
-    fs.closeSync(new DataView(buf.buffer, buf.byteOffset, 4).getInt32(0, true));
-  }
+/** The pidfds this process holds (Linux). */
+function openPidfds(): Set<string> {
+  return new Set(
+    openDescriptors().filter((fd) => {
+      try {
+        return fs.readlinkSync(`${fdDirectory}/${fd}`) === 'anon_inode:[pidfd]';
+      } catch {
+        return false; // closed meanwhile
+      }
+    }),
+  );
 }
 
+/**
+ * Runs a getsockopt; when it asks for SO_PEERPIDFD, closes every pidfd it made. The pidfd's
+ * number cannot be taken from the result: given a buffer shorter than an int (1 to 3 bytes, an
+ * empty or a detached view), the kernel still makes the pidfd but copies only that many bytes of
+ * its number, or none, and reports that length.
+ */
+export function closingPeerPidfds<T>(level: unknown, name: unknown, call: () => T): T {
+  if (!LINUX || level !== SOL_SOCKET || name !== SO_PEERPIDFD) return call();
+  const before = openPidfds();
+  try {
+    return call();
+  } finally {
+    for (const fd of openPidfds()) if (!before.has(fd)) fs.closeSync(Number(fd));
+  }
+}

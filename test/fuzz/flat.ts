@@ -8,7 +8,7 @@ import { IPPROTO_IP, SOL_SOCKET, constants, setTrace } from '../../lib';
 
 import { FdRecipe, checkGuards, forgetMemory, neverOpen } from './arbitraries';
 import { A, Arg, makeArg } from './arguments';
-import { closeCreated, closeOptionDescriptor } from './cleanup';
+import { closeCreated, closingPeerPidfds } from './cleanup';
 import { safeOption } from './confine';
 import { attempt } from './contract';
 import { figures } from './run';
@@ -92,13 +92,12 @@ export function runFlat({ fn, raw, trace }: { fn: string; raw: Arg[]; trace: boo
   setTrace(trace ? sink : false); // the trace printers see every argument the kernel sees
   let result;
   try {
-    result = attempt(fn, () => call(...args));
+    result = attempt(fn, () => (fn === 'getsockopt' ? closingPeerPidfds(args[1], args[2], () => call(...args)) : call(...args)));
   } finally {
     setTrace(false);
   }
   if (result.ok) {
     closeCreated(result.value, fn);
-    if (fn === 'getsockopt') closeOptionDescriptor(args[1], args[2], result.value, args[3]);
     if (fn === 'close') noteClosed(args[0]);
     checkResult(fn, args, result.value);
   }

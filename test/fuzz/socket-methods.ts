@@ -23,7 +23,7 @@ import {
 
 import { checkGuards, forgetMemory, notANumber, numberish, optional, takeMemory } from './arbitraries';
 import { A, Arg, makeArg } from './arguments';
-import { closeOptionDescriptor } from './cleanup';
+import { closingPeerPidfds } from './cleanup';
 import { safeOption } from './confine';
 import { attempt, describeError, typedError } from './contract';
 import { count, figures } from './run';
@@ -194,8 +194,7 @@ export async function runSocketCase(c: SocketCase): Promise<void> {
         const iterator = value as { next?: unknown } | undefined;
         return typeof iterator?.next === 'function' ? (iterator as AsyncIterator<unknown>).next() : value;
       };
-      const result = attempt(label, invoke);
-      if (result.ok && method === 'getsockopt') closeOptionDescriptor(values[0], values[1], result.value, values[2]);
+      const result = attempt(label, method === 'getsockopt' ? () => closingPeerPidfds(values[0], values[1], invoke) : invoke);
       if (result.ok && result.value instanceof Promise) {
         // Methods that wait return a promise and never throw: its outcome is checked below.
         result.value.catch(() => undefined); // (awaited below; no unhandled rejection meanwhile)
