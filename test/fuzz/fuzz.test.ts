@@ -31,14 +31,12 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 
 import fc from 'fast-check';
 
 import * as api from '../../lib';
 import { AF_UNIX, SOCK_DGRAM, Socket, SocketError, close, setTrace, socketpair } from '../../lib';
-import {  } from '../helpers/descriptors';
+import { exposeGc } from '../helpers/memory';
 
 import { describeError } from './contract';
 import { flatCall, runFlat, traceLines, unclassified } from './flat';
@@ -57,8 +55,7 @@ describe(`fuzz (${TOTAL} cases; BSDSOCK_FUZZ_RUNS to change)`, () => {
   // Inside the describe, so the pool is closed before the suite-wide descriptor check.
 
   beforeAll(() => {
-    v8.setFlagsFromString('--expose-gc');
-    gc = vm.runInNewContext('gc') as () => void;
+    gc = exposeGc();
     openWorld();
   });
 
