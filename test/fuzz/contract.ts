@@ -49,7 +49,7 @@ export function describeError(err: unknown): string {
 
 /**
  * Bugs this test found in code it does not own, tolerated here (and counted) so that the rest
- * keeps being fuzzed; each is pinned by an `it.failing` test at the end of this file, which
+ * keeps being fuzzed; each is pinned by an `it.failing` test at the end of fuzz.test.ts, which
  * starts failing once the bug is fixed: then delete the entry and make that test an `it`.
  */
 const KNOWN_ISSUES: Array<{ id: string; matches(label: string, err: unknown): boolean }> = [
