@@ -269,65 +269,65 @@ describe('one owner per descriptor', () => {
     expect(() => close(fd)).toThrow(BadDescriptorError);
   });
 
-it('Socket.from() refuses a descriptor that a live Socket owns, and the owner is untouched', async () => {
-  const owner = new Socket(AF_INET, SOCK_DGRAM);
-  try {
-    owner.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
-    expect(() => Socket.from(owner.fd)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_OWNED' }));
-    expect(() => Socket.from(owner.fd)).toThrow(api.ArgumentRangeError);
-    // The owner still receives, through its own watcher.
-    const pending = owner.recvfrom();
-    const client = socket(AF_INET, SOCK_DGRAM);
+  it('Socket.from() refuses a descriptor that a live Socket owns, and the owner is untouched', async () => {
+    const owner = new Socket(AF_INET, SOCK_DGRAM);
     try {
-      sendto(client, Buffer.from('still mine'), 0, owner.getsockname());
-    } finally {
-      close(client);
-    }
-    expect((await pending).data.toString()).toBe('still mine');
-  } finally {
-    owner.close();
-  }
-});
-
-it('Socket.from() adopts a descriptor once its owner has closed and the number was reused', () => {
-  const first = new Socket(AF_INET, SOCK_DGRAM);
-  const number = first.fd;
-  first.close();
-  const fd = socket(AF_INET, SOCK_DGRAM); // the lowest free number: usually the same one
-  const adopted = Socket.from(fd);
-  try {
-    expect(adopted.fd).toBe(fd);
-    if (fd === number) expect(adopted.getsockname().family).toBe('AF_INET');
-  } finally {
-    adopted.close();
-  }
-});
-
-it('a collected Socket keeps its descriptor until its finalizer closes it: the flat close() never takes it', async () => {
-  let takenByClose = 0;
-  for (let i = 0; i < 5; i++) {
-    const fd = ((): number => new Socket(AF_INET, SOCK_DGRAM).fd)(); // never closed
-    await sleep(1); // a later job: the Socket is garbage now
-    gc(); // collected; its native finalizer runs on a later turn
-    try {
-      close(fd);
-      takenByClose++; // the finalizer would then close whatever file takes the number next
-    } catch (err) {
-      // Not finalized yet: still owned. Finalized already: closed, so EBADF.
-      expect(['ERR_SOCKET_OWNED', 'EBADF']).toContain((err as { code: string }).code);
-    }
-    await collect(() => {
+      owner.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
+      expect(() => Socket.from(owner.fd)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_OWNED' }));
+      expect(() => Socket.from(owner.fd)).toThrow(api.ArgumentRangeError);
+      // The owner still receives, through its own watcher.
+      const pending = owner.recvfrom();
+      const client = socket(AF_INET, SOCK_DGRAM);
       try {
-        fs.fstatSync(fd);
-        return false;
-      } catch {
-        return true;
+        sendto(client, Buffer.from('still mine'), 0, owner.getsockname());
+      } finally {
+        close(client);
       }
-    });
-    expect(() => fs.fstatSync(fd)).toThrow(); // the finalizer closed it
-  }
-  expect(takenByClose).toBe(0);
-});
+      expect((await pending).data.toString()).toBe('still mine');
+    } finally {
+      owner.close();
+    }
+  });
+
+  it('Socket.from() adopts a descriptor once its owner has closed and the number was reused', () => {
+    const first = new Socket(AF_INET, SOCK_DGRAM);
+    const number = first.fd;
+    first.close();
+    const fd = socket(AF_INET, SOCK_DGRAM); // the lowest free number: usually the same one
+    const adopted = Socket.from(fd);
+    try {
+      expect(adopted.fd).toBe(fd);
+      if (fd === number) expect(adopted.getsockname().family).toBe('AF_INET');
+    } finally {
+      adopted.close();
+    }
+  });
+
+  it('a collected Socket keeps its descriptor until its finalizer closes it: the flat close() never takes it', async () => {
+    let takenByClose = 0;
+    for (let i = 0; i < 5; i++) {
+      const fd = ((): number => new Socket(AF_INET, SOCK_DGRAM).fd)(); // never closed
+      await sleep(1); // a later job: the Socket is garbage now
+      gc(); // collected; its native finalizer runs on a later turn
+      try {
+        close(fd);
+        takenByClose++; // the finalizer would then close whatever file takes the number next
+      } catch (err) {
+        // Not finalized yet: still owned. Finalized already: closed, so EBADF.
+        expect(['ERR_SOCKET_OWNED', 'EBADF']).toContain((err as { code: string }).code);
+      }
+      await collect(() => {
+        try {
+          fs.fstatSync(fd);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      expect(() => fs.fstatSync(fd)).toThrow(); // the finalizer closed it
+    }
+    expect(takenByClose).toBe(0);
+  });
 });
 
 describe('the end of a block closes the Socket', () => {
