@@ -28,9 +28,6 @@ import { resizable } from '../helpers/memory';
 import { safeAddress, safeBytes } from './confine';
 import { ownPorts, poolFds } from './world';
 
-// Arbitraries. Values that need the pool (descriptors) or must be fresh (buffers) are
-// generated as recipes and made at call time.
-
 const weirdNumber = fc.constantFrom(
   -1, -0, 0.5, -0.5, 1.5, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, 2 ** 53, -(2 ** 53),
   Number.MAX_VALUE, Number.MIN_VALUE, Number.EPSILON,

@@ -18,8 +18,6 @@ import {
 import { AddrRecipe, BufRecipe, FdRecipe, addrRecipe, bufRecipe, fcntlCmd, fdRecipe, flags, host4, host6, makeAddr, makeBuf, makeFd, makeOptionValue, notANumber, numberish, optionLevel, optionName, optionValue } from './arbitraries';
 import { LOOPBACK_IF, UNKNOWN_OPTION } from './confine';
 
-// The flat functions: one arbitrary call per case
-
 // Control messages for sendmsg (recipes: descriptors and data are made at call time).
 export const controlEntry = fc.oneof(
   fc.record(

@@ -7,8 +7,6 @@ import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, EncodedAddress, IPPROTO_IP, IPPR
 
 import { PRIVATE, ownPorts, tmpdir } from './world';
 
-// Confining well-formed addresses to this machine and this test
-
 const AF_NAMES: Record<string, number> = { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC };
 const familyNumber = (family: unknown): number | undefined =>
   typeof family === 'number' ? family : typeof family === 'string' ? AF_NAMES[family] : undefined;

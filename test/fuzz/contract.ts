@@ -12,8 +12,6 @@ import {
 
 import { count } from './run';
 
-// The error contract
-
 // Errors made by native code come from another realm than jest's: go by tag, not instanceof.
 function isError(value: unknown): value is Error {
   return Object.prototype.toString.call(value) === '[object Error]';

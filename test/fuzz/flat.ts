@@ -14,8 +14,6 @@ import { attempt } from './contract';
 import { figures } from './run';
 import { beforeCase, checkDescriptors, noteClosed } from './world';
 
-// The flat functions: one arbitrary call per case
-
 type FlatCall = { fn: string; args: unknown[] };
 
 const FLAT: Record<string, fc.Arbitrary<Arg>[]> = {

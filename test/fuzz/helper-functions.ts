@@ -9,8 +9,6 @@ import { A, Arg, controlEntry, makeArg, makeControl } from './arguments';
 import { attempt, describeError, typedError } from './contract';
 import { figures } from './run';
 
-// Helpers without descriptors: addresses and errors
-
 export const helperCall = fc.oneof(
   fc.tuple(fc.constant('sockaddr'), fc.oneof(plainAddress, notANumber)),
   fc.tuple(fc.constant('formatAddress'), fc.oneof(plainAddress, notANumber)),

@@ -29,9 +29,6 @@ import { attempt, describeError, typedError } from './contract';
 import { count, figures } from './run';
 import { beforeCase, checkDescriptors, pool } from './world';
 
-// The Socket class: a fresh socket per case, a few arbitrary method calls, datagrams from a
-// peer, buffers taken away while receives wait, then close: every promise settles, typed.
-
 type SocketKind = 'udp4' | 'udp6' | 'udp4-unbound' | 'tcp-listener' | 'unix-dgram' | 'closed' | 'from';
 const socketKind = fc.constantFrom<SocketKind>('udp4', 'udp4', 'udp6', 'udp4-unbound', 'tcp-listener', 'unix-dgram', 'closed', 'from');
 type Wait = 'none' | 'abort-now' | 'abort-later' | 'not-a-signal' | { timeout: unknown } | { value: unknown };

@@ -28,8 +28,6 @@ import { fdDirectory, openDescriptors } from '../helpers/descriptors';
 
 import { CHECK_EVERY, figures } from './run';
 
-// The test's world: its own sockets (the pool), foreign descriptors, a directory for AF_UNIX
-
 export const PRIVATE = `bsdsock-fuzz-${process.pid}-`;
 export let tmpdir = '';
 let tmpfile = '';
