@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The trust steps (issue 10), for CI after the default builds and suites of .ci/run:
 #   1. an ASan + UBSan build of the addon, and the whole suite under it: zero reports;
-#   2. a larger fast-check sample (test/fuzz.test.ts) under the sanitizers;
+#   2. a larger fast-check sample (test/fuzz/) under the sanitizers;
 #   3. the short soak (echo below capacity, accounting under overload), under the sanitizers,
 #      and again on the portable build, where its RSS bound is checked;
 #   4. a short libFuzzer pass over native/address.cc;
@@ -65,7 +65,7 @@ asan_suite_reports=$(find "$out/asan-suite" -name 'report.*' | wc -l)
 # --- 2. fast-check sample ---------------------------------------------------------------------
 log "fast-check: $FUZZ_RUNS cases under ASan + UBSan"
 BSDSOCK_SANITIZER_LOGS=$PWD/$out/asan-fuzz BSDSOCK_FUZZ_RUNS=$FUZZ_RUNS BSDSOCK_FUZZ_REPORT=$PWD/$out/fuzz.json \
-  scripts/with-asan.sh npx jest --ci test/fuzz.test.ts 2>&1 | tail -20
+  scripts/with-asan.sh npx jest --ci test/fuzz/ 2>&1 | tail -20
 
 wait "$side"
 if [ "$(cat "$out/side-builds.status")" != 0 ]; then cat "$out/build-fuzz.log" >&2; exit 1; fi

@@ -512,12 +512,6 @@ describe('closed and never-opened descriptors', () => {
     close(fd);
     expectBadDescriptor(() => call(fd), syscall);
   });
-
-  it('closing twice: the second close() is BadDescriptorError', () => {
-    const fd = socket(AF_INET, SOCK_DGRAM);
-    close(fd);
-    expectBadDescriptor(() => close(fd), 'close');
-  });
 });
 
 describe('a descriptor that is not a socket', () => {

@@ -6,13 +6,11 @@ import * as util from 'node:util';
 import {
   AF_INET,
   AddressInUseError,
-  BadDescriptorError,
   ConnectionRefusedError,
   SOCK_DGRAM,
   SocketError,
   WouldBlockError,
   bind,
-  close,
   connect,
   errnoName,
   isSocketError,
@@ -60,14 +58,6 @@ describe('SocketError', () => {
     expect(unix).toMatchObject({ address: '/nonexistent/sock', socketAddress: { family: 'AF_UNIX', path: '/nonexistent/sock' } });
     expect(unix.port).toBeUndefined();
     expect(socketError(errno.EBADF, 'close')).not.toHaveProperty('address');
-  });
-
-  it('close twice: the second is BadDescriptorError, and nothing crashes', () => {
-    const fd = socket(AF_INET, SOCK_DGRAM);
-    close(fd);
-    const err = thrown(() => close(fd));
-    expect(err).toBeInstanceOf(BadDescriptorError);
-    expect(err).toMatchObject({ code: 'EBADF', errno: errno.EBADF, syscall: 'close', message: 'close EBADF' });
   });
 
   it('ECONNREFUSED on a connected UDP socket is a ConnectionRefusedError that isSocketError recognises', () => {

@@ -1,16 +1,14 @@
-// The event-loop layer: the seed's points again, asynchronously, and the lifetime rules of a
-// Socket (close, abort, timeout, garbage collection, ref/unref), on real loopback sockets.
+// The event-loop layer: the seed's points again, asynchronously, with abort, timeout, backpressure,
+// TCP and ref/unref, on real loopback sockets. Close, use after close, garbage collection and
+// descriptor reuse: test/lifetime.test.ts.
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 
 import {
   AF_INET,
   AF_UNIX,
   AbortError,
   AlreadyConnectedError,
-  BadDescriptorError,
   ConnectionRefusedError,
   DestinationAddressRequiredError,
   NotConnectedError,
@@ -21,10 +19,8 @@ import {
   SocketClosedError,
   TimedOutError,
   socketpair,
-  close,
   type InetAddress,
 } from '../lib';
-import { openDescriptors } from './helpers/descriptors';
 import { closeSockets, trackSocket, udp } from './helpers/async-sockets';
 import { sleep } from './helpers/time';
 import { closedUdpPort } from './helpers/sockets';
@@ -140,7 +136,7 @@ describe('Socket: the notes, asynchronously', () => {
   });
 });
 
-describe('Socket: abort, timeout, close', () => {
+describe('Socket: abort and timeout', () => {
   it('a timeout rejects with TimedOutError and leaves the socket usable', async () => {
     const server = udp();
     const client = udp();
@@ -172,72 +168,6 @@ describe('Socket: abort, timeout, close', () => {
   it('an already aborted signal rejects at once', async () => {
     const { socket } = udp();
     await expect(socket.recvfrom({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
-  });
-
-  it('close rejects every pending operation with ERR_SOCKET_CLOSED, and is idempotent', async () => {
-    const { socket } = udp();
-    const receives = [socket.recvfrom(), socket.recv(Buffer.alloc(4)), socket.recvfrom({ timeout: 10000 })];
-    const fd = socket.fd;
-    expect(fd).toBeGreaterThanOrEqual(0);
-    socket.close();
-    socket.close();
-    for (const r of receives) {
-      const err = await r.catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(SocketClosedError);
-      expect(err).toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
-    }
-    expect(socket.fd).toBe(-1);
-    expect(socket.closed).toBe(true);
-  });
-
-  it('use after close: async calls reject and sync calls throw ERR_SOCKET_CLOSED', async () => {
-    const { socket, addr } = udp();
-    socket.close();
-    await expect(socket.recvfrom()).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
-    await expect(socket.sendto(Buffer.from('x'), addr)).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
-    await expect(socket.connect(addr)).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
-    expect(() => socket.getsockname()).toThrow(SocketClosedError);
-    expect(() => socket.bind(addr)).toThrow(SocketClosedError);
-  });
-
-  it('the closed socket never touches its old descriptor number, even once it is reused', async () => {
-    const { socket } = udp();
-    const oldFd = socket.fd;
-    socket.close();
-    // The kernel hands the lowest free number to the next socket: usually the same one.
-    const reuse = udp();
-    if (reuse.socket.fd === oldFd) {
-      const client = udp();
-      await client.socket.sendto(Buffer.from('mine'), reuse.addr);
-      await expect(socket.recvfrom()).rejects.toBeInstanceOf(SocketClosedError);
-      expect((await reuse.socket.recvfrom()).data.toString()).toBe('mine');
-    }
-  });
-
-  it('the flat close() refuses a descriptor a live Socket owns', () => {
-    const { socket } = udp();
-    const fd = socket.fd;
-    expect(() => close(fd)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_OWNED' }));
-    expect(socket.getsockname().family).toBe('AF_INET'); // still open, still its own
-    socket.close();
-    expect(() => close(fd)).toThrow(BadDescriptorError);
-  });
-
-  it('using / await using close the socket at the end of the block', async () => {
-    let fd: number;
-    {
-      using s = new Socket(AF_INET, SOCK_DGRAM);
-      fd = s.fd;
-      expect(fd).toBeGreaterThanOrEqual(0);
-      expect(openDescriptors()).toContain(String(fd));
-    }
-    expect(openDescriptors()).not.toContain(String(fd));
-    let outer: Socket;
-    {
-      await using s = new Socket(AF_INET, SOCK_DGRAM);
-      outer = s;
-    }
-    expect(outer.closed).toBe(true);
   });
 
   it('bad arguments reject (never throw) with typed errors', async () => {
@@ -344,20 +274,5 @@ describe('Socket: the event loop', () => {
       execFileSync(process.execPath, ['-e', script(unref)], { cwd: root, encoding: 'utf8', timeout: 10000 }).trim();
     expect(run(false)).toBe('received late');
     expect(run(true)).toBe('');
-  });
-
-  it('a socket that becomes garbage while open is closed by its finalizer', async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
-    const before = openDescriptors().length;
-    (() => {
-      for (let i = 0; i < 10; i++) new Socket(AF_INET, SOCK_DGRAM); // never closed
-    })();
-    expect(openDescriptors().length).toBe(before + 10);
-    for (let i = 0; i < 20 && openDescriptors().length > before; i++) {
-      gc();
-      await sleep(10);
-    }
-    expect(openDescriptors().length).toBe(before);
   });
 });

@@ -16,3 +16,9 @@ export function openDescriptors(): string[] {
     }
   }).sort((a, b) => Number(a) - Number(b));
 }
+
+/** Which file a descriptor is open on (device and inode): the same number may later be another file. */
+export function fileIdentity(fd: number): string {
+  const st = fs.fstatSync(fd);
+  return `${st.dev}:${st.ino}`;
+}
