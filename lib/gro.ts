@@ -14,7 +14,8 @@
 import type { SocketAddress } from './address';
 import { MSG_TRUNC } from './constants';
 import type { RecvfromResult } from './flat';
-import { CONTROL_SIZE_DEFAULT, tryRecvmsg, type ControlMessage, type GroMessage, type RecvmsgResult } from './msg';
+import * as trace from './trace';
+import { CONTROL_SIZE_DEFAULT, traceRecvmsg, tryRecvmsg, type ControlMessage, type GroMessage, type RecvmsgResult } from './msg';
 
 /** The datagrams of one receive not yet handed out: bytes[offset, end), in datagrams of `size`. */
 interface Run {
@@ -66,6 +67,7 @@ export class SegmentQueue {
   fill(fd: number): number {
     const space = (scratchSpace ??= Buffer.allocUnsafe(SCRATCH_SIZE));
     const result = tryRecvmsg(fd, [space], 0, CONTROL_SIZE_DEFAULT);
+    if (trace.socketCall(result)) traceRecvmsg(fd, [space], 0, result, false);
     if (typeof result === 'number') return result;
     const end = Math.min(result.bytes, space.length);
     let size = end;

@@ -15,16 +15,17 @@ import { AbortError, ArgumentTypeError, SocketClosedError, UnsupportedError, soc
 import { ErrorReports, type ErrorReport } from './error-reports';
 import * as flat from './flat';
 import type { RecvfromResult } from './flat';
-import { prepareSendmsg, trySendmsg, tryRecvmsg, checkRecvmsgOptions, type RecvmsgResult } from './msg';
+import { prepareSendmsg, traceRecvmsg, tryRecvmsg, checkRecvmsgOptions, type RecvmsgResult } from './msg';
 import type { Linger, StructOptionValue } from './options';
 import * as multicast from './multicast';
 import type { InterfaceSpec } from './multicast';
 import { SegmentQueue } from './gro';
 import { modeOf, type SegmentationMode, type SegmentationState } from './segment';
-import { bytesOf, flagsOf, receiveBuffers, sendmsgAttempts, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
+import { bytesOf, flagsOf, receiveBuffers, sendmsgAttempts, socketSendmsg, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
 import { batchOf, batchProgress, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { refuseOwned } from './ownership';
+import * as trace from './trace';
 import { checkBuffer, checkFd, checkFlags, currentSize, invalidType, outOfRange } from './validate';
 import { WaitQueue, checkWaitOptions, wouldBlock, type WaitOptions } from './wait-queue';
 
@@ -56,6 +57,8 @@ type ReceiveKind = 'recvfrom' | 'recv';
 interface NativeReceive {
   /** No caller buffer: the result is a Buffer of the datagram's size. */
   ownBuffer: boolean;
+  /** The caller's buffer (for the trace's line). */
+  buf: ArrayBufferView | undefined;
 }
 
 /** A send waiting for room (its operation: sendto, send or sendmsg). */
@@ -92,8 +95,8 @@ const noBuffer = Buffer.alloc(0);
 // is collected, and the handle's finalizer closes its descriptor).
 const owners = new WeakMap<NativeSocketHandle, Socket>();
 
-function onRecv(this: NativeSocketHandle, results: unknown[]): void {
-  owners.get(this)?.[kDeliver](results);
+function onRecv(this: NativeSocketHandle, results: unknown[], calls: number[] | undefined): void {
+  owners.get(this)?.[kDeliver](results, calls);
 }
 
 function onReady(this: NativeSocketHandle, events: number, error: number): void {
@@ -150,6 +153,8 @@ export class Socket implements AsyncIterable<Datagram> {
   #sendRetry: NodeJS.Timeout | undefined;
   #sendRetryDelay = 0;
   #referenced = true;
+  // What the native drain was last told: report its syscalls (the trace is on) or not.
+  #tracing = false;
   // The ICMP reports of errors() (lib/error-reports.ts).
   readonly #reports: ErrorReports;
   // How segmented sends go out on this socket (asked of the kernel once, lib/segment.ts).
@@ -274,6 +279,7 @@ export class Socket implements AsyncIterable<Datagram> {
       if (this.#connects.size > 0) throw socketError(EALREADY, 'connect');
       const target = sockaddr(address);
       const result = binding.connect(fd, target.bytes);
+      if (trace.socketCall(result)) trace.connect(fd, target.address, result);
       if (result === 0) return Promise.resolve();
       if (-result !== EINPROGRESS) return Promise.reject(socketError(-result, 'connect', target.address));
       return this.#waitReady(this.#connects, 'connect', target, undefined);
@@ -324,7 +330,11 @@ export class Socket implements AsyncIterable<Datagram> {
       // Nothing queued before it: try at once (the datagram may already be there).
       if (this.#receives.size === 0 && this.#batches.size === 0) {
         const space = buf ? undefined : (scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE));
-        const result = this.#reports.retry(() => binding.recvfrom(fd, buf ?? space!, 0, decoder.scratch, resultOut));
+        const result = this.#reports.retry(() => {
+          const got = binding.recvfrom(fd, buf ?? space!, 0, decoder.scratch, resultOut);
+          if (trace.socketCall(got)) trace.recvfrom(fd, buf ?? space!, 0, got, got < 0 ? undefined : decoder.decode(resultOut[0]!), resultOut[1]!, false);
+          return got;
+        });
         if (result >= 0) {
           const data = space ? Buffer.from(space.subarray(0, Math.min(result, SCRATCH_SIZE))) : undefined;
           const truncated = (resultOut[1]! & MSG_TRUNC) !== 0;
@@ -334,7 +344,12 @@ export class Socket implements AsyncIterable<Datagram> {
       }
 
       // The native drain makes it when the socket is readable, and hands back its id.
-      return this.#receives.wait(kind, { ownBuffer: buf === undefined }, options, (id) => this.#handle!.recv(id, buf, 0, size, 0));
+      // While tracing, the drain also reports the syscalls it makes (printed in [kDeliver]).
+      if (this.#tracing !== trace.enabled) {
+        this.#tracing = trace.enabled;
+        this.#handle!.traceCalls(trace.enabled);
+      }
+      return this.#receives.wait(kind, { ownBuffer: buf === undefined, buf }, options, (id) => this.#handle!.recv(id, buf, 0, size, 0));
     });
   }
 
@@ -343,8 +358,12 @@ export class Socket implements AsyncIterable<Datagram> {
     return ownBuffer ? { data, from, truncated } : { bytes, from, truncated };
   }
 
-  /** @internal Results of one wake-up: [id, bytes or -errno, from, truncated, buffer] ... */
-  [kDeliver](results: unknown[]): void {
+  /**
+   * @internal Results of one wake-up: [id, bytes or -errno, from, truncated, buffer] ...; while
+   * tracing, `calls` are the receive syscalls that got them.
+   */
+  [kDeliver](results: unknown[], calls?: number[]): void {
+    if (calls !== undefined && trace.enabled) this.#traceDrain(results, calls);
     for (let i = 0; i < results.length; i += deliveryStride) {
       const pending = this.#receives.take(results[i] as number);
       if (!pending) continue;
@@ -359,6 +378,17 @@ export class Socket implements AsyncIterable<Datagram> {
       }
       pending.resolve(this.#completed(pending.operation, pending.data.ownBuffer, bytes, results[i + 2] as SocketAddress, results[i + 3] as boolean, results[i + 4] as Buffer | undefined));
     }
+  }
+
+  #traceDrain(results: unknown[], calls: number[]): void {
+    const datagrams: trace.DrainedDatagram[] = [];
+    for (let i = 0; i < results.length; i += deliveryStride) {
+      const bytes = results[i + 1] as number;
+      if (bytes < 0) continue; // a failed call is in `calls` with its errno
+      const buf = (results[i + 4] as Buffer | undefined) ?? this.#receives.peek(results[i] as number)?.data.buf ?? noBuffer;
+      datagrams.push({ buf, bytes, from: results[i + 2] as SocketAddress, truncated: results[i + 3] as boolean });
+    }
+    trace.drained(this.#fd, calls, datagrams);
   }
 
   /**
@@ -413,7 +443,11 @@ export class Socket implements AsyncIterable<Datagram> {
       let sent = 0;
       let partial = 0; // bytes of message `sent` that went already (a split segmented message)
       if (this.#sends.size === 0) {
-        const result = this.#reports.retry(() => sendBatch(fd, batch, callFlags, this.#segmentation));
+        const result = this.#reports.retry(() => {
+          const went = sendBatch(fd, batch, callFlags, this.#segmentation);
+          if (trace.socketCall(went)) trace.sendmmsg(fd, buffers, targets?.map((t) => t?.address), callFlags, went, false);
+          return went;
+        });
         if (result >= 0) {
           sent = result;
           partial = batchProgress[0]!;
@@ -447,7 +481,13 @@ export class Socket implements AsyncIterable<Datagram> {
   }
 
   #trySend(fd: number, buf: ArrayBufferView, flags: number, target: EncodedAddress | undefined): number {
-    return target ? binding.sendto(fd, buf, flags, target.bytes) : binding.send(fd, buf, flags);
+    const result = target ? binding.sendto(fd, buf, flags, target.bytes) : binding.send(fd, buf, flags);
+    if (trace.socketCall(result)) {
+      const size = currentSize(buf);
+      if (target) trace.sendto(fd, buf, size, flags, target.address, result, false);
+      else trace.send(fd, buf, size, flags, result, false);
+    }
+    return result;
   }
 
   /** `accept(2)`: the next connection, as a Socket of its own, and the peer's address. */
@@ -458,6 +498,7 @@ export class Socket implements AsyncIterable<Datagram> {
       if (options?.signal?.aborted) throw new AbortError('accept', options.signal.reason);
       if (this.#accepts.size === 0) {
         const result = binding.accept(fd);
+        if (trace.socketCall(result)) trace.accept(fd, result, false);
         if (typeof result !== 'number') return Promise.resolve({ socket: Socket.from(result[0]), from: result[1] });
         if (!wouldBlock(-result)) return Promise.reject(socketError(-result, 'accept'));
       }
@@ -493,6 +534,7 @@ export class Socket implements AsyncIterable<Datagram> {
           return outcome;
         }
         const results = receiveBatch(from, list, 0);
+        if (trace.socketCall(results)) trace.recvmmsg(from, list, 0, results, false);
         return typeof results === 'number' ? results : { value: results, more: results.length === list.length };
       });
     });
@@ -518,6 +560,7 @@ export class Socket implements AsyncIterable<Datagram> {
         // With GRO on the datagram comes from the socket's queue: only MSG_PEEK applies to it.
         if (this.#gro !== null) return this.#readSegments(from, (queue) => queue.takeMessage(list, (flags & MSG_PEEK) !== 0));
         const result = tryRecvmsg(from, list, flags, controlSize);
+        if (trace.socketCall(result)) traceRecvmsg(from, list, flags, result, false);
         return typeof result === 'number' ? result : { value: result, more: true };
       });
     }) as Promise<RecvmsgResult>;
@@ -537,7 +580,7 @@ export class Socket implements AsyncIterable<Datagram> {
       const call = prepareSendmsg(buffers, flags, options, options?.segmentSize);
       let sent = 0;
       if (this.#sends.size === 0) {
-        const result = this.#reports.retry(() => trySendmsg(fd, call, this.#segmentation));
+        const result = this.#reports.retry(() => socketSendmsg(fd, call, this.#segmentation));
         if (result >= 0) {
           // All of it, unless a split segmented send went part way (its buffer filled).
           if (call.segmentSize === 0 || result >= bytesOf(call.buffers)) return Promise.resolve(result);
@@ -690,7 +733,8 @@ export class Socket implements AsyncIterable<Datagram> {
     // Linux keeps a non-blocking socket in its "connecting" state until connect() is called
     // again (which then answers 0): do it now, so that a later connect() fails with EISCONN
     // exactly as after a blocking connect.
-    binding.connect(this.#fd, target.bytes);
+    const again = binding.connect(this.#fd, target.bytes);
+    if (trace.enabled) trace.connect(this.#fd, target.address, again);
     resolve();
   }
 
@@ -742,6 +786,7 @@ export class Socket implements AsyncIterable<Datagram> {
   #acceptReady(): void {
     while (this.#accepts.size > 0 && this.#handle !== null) {
       const result = binding.accept(this.#fd);
+      if (trace.socketCall(result)) trace.accept(this.#fd, result, false);
       if (typeof result === 'number' && wouldBlock(-result)) return;
       const entry = this.#accepts.take()!;
       if (typeof result === 'number') entry.reject(socketError(-result, 'accept'));

@@ -80,6 +80,11 @@ export class WaitQueue<T, D> {
     return undefined;
   }
 
+  /** The waiting operation of this id, left in the queue. */
+  peek(id: number): Waiter<T, D> | undefined {
+    return this.#entries.get(id);
+  }
+
   /** The waiting operations, oldest first. */
   values(): IterableIterator<Waiter<T, D>> {
     return this.#entries.values();
