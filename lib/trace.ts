@@ -31,6 +31,10 @@
  * `-1 ECONNREFUSED (Connection refused)` with the platform's strerror(3) text, as strace prints
  * it. A call refused by the argument checks never reaches the kernel and prints nothing.
  *
+ * A `Socket` is traced too: each call that moves a datagram prints here, those its native drain
+ * makes included ({@link drained}); its attempts that find nothing (EAGAIN) are left out, and
+ * none is `<unfinished ...>`, since a Socket never blocks.
+ *
  * When off, a flat call pays one boolean test: `flat.ts` reads {@link enabled} and calls the
  * printers below only when it is true, so no string is built.
  * @module
