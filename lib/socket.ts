@@ -385,7 +385,9 @@ export class Socket implements AsyncIterable<Datagram> {
     for (let i = 0; i < results.length; i += deliveryStride) {
       const bytes = results[i + 1] as number;
       if (bytes < 0) continue; // a failed call is in `calls` with its errno
-      const buf = (results[i + 4] as Buffer | undefined) ?? this.#receives.peek(results[i] as number)?.data.buf ?? noBuffer;
+      const own = results[i + 4] as Buffer | undefined;
+      // A receive without a buffer went into a scratch slot of SCRATCH_SIZE: the iov the kernel got.
+      const buf = own ? withRoom(own, SCRATCH_SIZE) : (this.#receives.peek(results[i] as number)?.data.buf ?? noBuffer);
       datagrams.push({ buf, bytes, from: results[i + 2] as SocketAddress, truncated: results[i + 3] as boolean });
     }
     trace.drained(this.#fd, calls, datagrams);
@@ -986,6 +988,13 @@ export class Socket implements AsyncIterable<Datagram> {
   setTTL(ttl: number): number {
     return multicast.setTTL(this.#open('setTTL'), ttl);
   }
+}
+
+/** `data` at the start of a buffer of `size` bytes (only for the trace: it shows the iov's length). */
+function withRoom(data: Buffer, size: number): Buffer {
+  const buf = Buffer.alloc(Math.max(size, data.length));
+  data.copy(buf);
+  return buf;
 }
 
 /** A failed {@link Socket.sendmmsg}'s error says how many of the batch's messages went out. */

@@ -606,6 +606,11 @@ describe('a Socket is traced like the flat calls', () => {
       // Nothing waits before it and the datagram is there: made at once from JavaScript.
       const echoed = await client.socket.recvfrom();
       expect(echoed.data.toString()).toBe('hello');
+      // Without a buffer, waiting: the drain receives into a 64 KiB slot of its own.
+      const again = server.socket.recvfrom();
+      await client.socket.connect(server.addr);
+      await client.socket.send(Buffer.from('again'));
+      expect((await again).data.toString()).toBe('again');
     });
     const s = server.socket.fd;
     const c = client.socket.fd;
@@ -618,6 +623,12 @@ describe('a Socket is traced like the flat calls', () => {
       `sendto(${s}, "hello", 5, ${NOSIGNAL}, 127.0.0.1:${client.addr.port}) = 5`,
       // A receive without a buffer lands in a 64 KiB scratch, which the kernel sees as the iov.
       `${recvmsgOf(c, '"hello"', 65536, `127.0.0.1:${server.addr.port}`)} = 5`,
+      `connect(${c}, 127.0.0.1:${server.addr.port}) = 0`,
+      // send() is the sendto syscall with no address.
+      `sendto(${c}, "again", 5, ${NOSIGNAL}, NULL) = 5`,
+      mmsg
+        ? `recvmmsg(${s}, [{msg_hdr={msg_name=127.0.0.1:${client.addr.port}, msg_iov=[{iov_base="again", iov_len=65536}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=5}], 1, 0, NULL) = 1`
+        : `${recvmsgOf(s, '"again"', 65536, `127.0.0.1:${client.addr.port}`)} = 5`,
     ]);
   });
 
