@@ -19,7 +19,7 @@ import { prepareSendmsg, traceRecvmsg, tryRecvmsg, checkRecvmsgOptions, type Rec
 import type { Linger, StructOptionValue } from './options';
 import * as multicast from './multicast';
 import type { InterfaceSpec } from './multicast';
-import { SegmentQueue } from './gro';
+import { SegmentQueue, segmentQueueAfter } from './gro';
 import { modeOf, type SegmentationMode, type SegmentationState } from './segment';
 import { bytesOf, flagsOf, receiveBuffers, sendmsgAttempts, socketSendmsg, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
 import { batchOf, batchProgress, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
@@ -644,36 +644,17 @@ export class Socket implements AsyncIterable<Datagram> {
     }
   }
 
-  // Reads UDP_GRO back from the kernel: after a setsockopt, and for an adopted descriptor.
+  // UDP_GRO read back from the kernel: after a setsockopt, and for an adopted descriptor.
   #learnGro(): void {
-    if (SOL_UDP === undefined || UDP_GRO === undefined) return;
-    let on: boolean;
-    try {
-      on = flat.getsockopt(this.#fd, SOL_UDP, UDP_GRO) !== 0;
-    } catch {
-      return; // not a UDP socket
-    }
-    if (on) {
-      this.#gro ??= new SegmentQueue();
-      this.#gro.enabled = true;
-    } else if (this.#gro !== null) {
-      // Datagrams already read are still handed out first; then receives go the usual way.
-      this.#gro.enabled = false;
-      if (this.#gro.size === 0) this.#gro = null;
-    }
+    this.#gro = segmentQueueAfter(this.#fd, this.#gro);
   }
 
-  /** With GRO on: a datagram from the queue, after one receive (split) when it is empty. */
+  /** With GRO on: datagrams from the queue (lib/gro.ts), after one receive when it is empty. */
   #readSegments<T>(fd: number, take: (queue: SegmentQueue) => T): ReadOutcome<T> | number {
     const queue = this.#gro!;
-    if (queue.size === 0) {
-      const result = queue.fill(fd);
-      if (result < 0) return result;
-    }
-    const value = take(queue);
-    queue.settle(); // what is left must not stay in the scratch the next receive reuses
+    const value = queue.read(fd, take);
     if (queue.size === 0 && !queue.enabled) this.#gro = null;
-    return { value, more: true };
+    return typeof value === 'number' ? value : { value: value.taken, more: true };
   }
 
   /**
