@@ -703,7 +703,10 @@ export function drained(fd: number, calls: readonly number[], datagrams: readonl
     const result = calls[i + 2]!;
     const got = result < 0 ? [] : datagrams.slice(next, next + result);
     next += got.length;
-    const buffers = Array.from({ length: vlen }, (_, k) => got[k]?.buf ?? noBuffer);
+    // Without recvmmsg the batch is a loop of recvmsg that ends at the first EAGAIN (its count
+    // says only that much): that attempt is left out as every other one that found nothing.
+    const shown = kernel.mmsg || result < 0 ? vlen : got.length;
+    const buffers = Array.from({ length: shown }, (_, k) => got[k]?.buf ?? noBuffer);
     recvmmsg(fd, buffers, flags, result < 0 ? result : got, false);
   }
 }
