@@ -12,9 +12,11 @@
  * @module
  */
 import type { SocketAddress } from './address';
-import { MSG_TRUNC } from './constants';
+import { MSG_TRUNC, SOL_UDP, UDP_GRO } from './constants';
+import * as flat from './flat';
 import type { RecvfromResult } from './flat';
-import { CONTROL_SIZE_DEFAULT, tryRecvmsg, type ControlMessage, type GroMessage, type RecvmsgResult } from './msg';
+import * as trace from './trace';
+import { CONTROL_SIZE_DEFAULT, traceRecvmsg, tryRecvmsg, type ControlMessage, type GroMessage, type RecvmsgResult } from './msg';
 
 /** The datagrams of one receive not yet handed out: bytes[offset, end), in datagrams of `size`. */
 interface Run {
@@ -63,9 +65,10 @@ export class SegmentQueue {
    * One non-blocking receive (one datagram, or many coalesced): how many datagrams it queued,
    * or a negative errno. They stay in the scratch until {@link settle}.
    */
-  fill(fd: number): number {
+  #fill(fd: number): number {
     const space = (scratchSpace ??= Buffer.allocUnsafe(SCRATCH_SIZE));
     const result = tryRecvmsg(fd, [space], 0, CONTROL_SIZE_DEFAULT);
+    if (trace.socketCall(result)) traceRecvmsg(fd, [space], 0, result, false);
     if (typeof result === 'number') return result;
     const end = Math.min(result.bytes, space.length);
     let size = end;
@@ -77,6 +80,20 @@ export class SegmentQueue {
     this.#runs.push({ bytes: space, scratch: true, offset: 0, end, size: Math.max(size, 1), from: result.from, control: result.control, truncated: result.truncated, controlTruncated: result.controlTruncated });
     this.#count += count;
     return count;
+  }
+
+  /**
+   * Datagrams handed out by `take`, after one receive when none waits: what it took, or the
+   * receive's negative errno. What is left is settled (copied out of the shared scratch).
+   */
+  read<T>(fd: number, take: (queue: SegmentQueue) => T): { taken: T } | number {
+    if (this.#count === 0) {
+      const result = this.#fill(fd);
+      if (result < 0) return result;
+    }
+    const taken = take(this);
+    this.settle(); // what is left must not stay in the scratch the next receive reuses
+    return { taken };
   }
 
   /** Copies what is left in the scratch into a Buffer of its own: call before the next receive. */
@@ -143,4 +160,27 @@ export class SegmentQueue {
     this.#runs = [];
     this.#count = 0;
   }
+}
+
+/**
+ * The queue a socket uses once UDP_GRO may have changed (a setsockopt, an adopted descriptor),
+ * as the kernel now says: a queue while GRO is on; without it, the old queue until the
+ * datagrams already read are handed out, then none (receives go the usual way).
+ */
+export function segmentQueueAfter(fd: number, queue: SegmentQueue | null): SegmentQueue | null {
+  if (SOL_UDP === undefined || UDP_GRO === undefined) return queue;
+  let on: boolean;
+  try {
+    on = flat.getsockopt(fd, SOL_UDP, UDP_GRO) !== 0;
+  } catch {
+    return queue; // not a UDP socket
+  }
+  if (on) {
+    const current = queue ?? new SegmentQueue();
+    current.enabled = true;
+    return current;
+  }
+  if (queue === null) return null;
+  queue.enabled = false;
+  return queue.size === 0 ? null : queue;
 }

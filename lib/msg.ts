@@ -491,14 +491,15 @@ export function recvmsg(fd: number, buffers: readonly ArrayBufferView[], flags?:
   const errorQueue = constants.MSG_ERRQUEUE !== undefined && (callFlags & constants.MSG_ERRQUEUE) !== 0;
   const blocked = trace.enabled && !errorQueue && trace.begins('recvmsg', fd, true, callFlags);
   const result = tryRecvmsg(fd, buffers, callFlags, controlSize);
-  if (typeof result === 'number') {
-    if (trace.enabled) trace.recvmsg(fd, buffers, callFlags, undefined, noControl, 0, 0, result, blocked);
-    check(result, 'recvmsg');
-  }
-  const received = result as RecvmsgResult;
-  // resultOut[2]: the control length tryRecvmsg's call wrote.
-  if (trace.enabled) trace.recvmsg(fd, buffers, callFlags, received.from, received.control, received.flags, resultOut[2]!, received.bytes, blocked);
-  return received;
+  if (trace.enabled) traceRecvmsg(fd, buffers, callFlags, result, blocked);
+  if (typeof result === 'number') check(result, 'recvmsg');
+  return result as RecvmsgResult;
+}
+
+/** @internal Prints the recvmsg that {@link tryRecvmsg} made just now (its control length is still in resultOut). */
+export function traceRecvmsg(fd: number, buffers: readonly ArrayBufferView[], flags: number, result: RecvmsgResult | number, blocked: boolean): void {
+  if (typeof result === 'number') trace.recvmsg(fd, buffers, flags, undefined, noControl, 0, 0, result, blocked);
+  else trace.recvmsg(fd, buffers, flags, result.from, result.control, result.flags, resultOut[2]!, result.bytes, blocked);
 }
 
 /** @internal The `controlSize` of recvmsg options, checked (the default when absent). */

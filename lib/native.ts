@@ -38,6 +38,8 @@ export interface NativeSocketHandle {
   setInterest(readable: boolean, writable: boolean): void;
   setErrorReports(on: boolean): void;
   drainErrors(): number;
+  /** While on, onRecv also gets the drain's receive syscalls, for the trace. */
+  traceCalls(on: boolean): void;
   close(): void;
   ref(): void;
   unref(): void;
@@ -58,10 +60,10 @@ export interface NativeBinding {
   readonly limits: { maxBatch: number; maxControlSize: number };
   readonly SocketHandle: {
     /** The numbers of the handle's protocol with lib/socket.ts (native/socket_handle.h). */
-    readonly limits: { scratchSize: number; readable: number; writable: number; deliveryStride: number; errorReportStride: number };
+    readonly limits: { scratchSize: number; readable: number; writable: number; deliveryStride: number; errorReportStride: number; traceCallStride: number };
   } & (new (
     fd: number,
-    onRecv: (this: NativeSocketHandle, results: unknown[]) => void,
+    onRecv: (this: NativeSocketHandle, results: unknown[], calls: number[] | undefined) => void,
     onReady: (this: NativeSocketHandle, events: number, error: number) => void,
     onErrors: (this: NativeSocketHandle, reports: unknown[]) => void,
   ) => NativeSocketHandle);

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 
 import { MSG_ERRQUEUE } from './constants';
 import { ArgumentTypeError } from './errors';
+import * as trace from './trace';
 import { checkBuffers, trySendmsg, type RecvmsgOptions, type SendmsgCall, type SendmsgOptions } from './msg';
 import type { SegmentationState } from './segment';
 import { binding } from './native';
@@ -63,6 +64,13 @@ export function bytesOf(buffers: readonly ArrayBufferView[]): number {
   return total;
 }
 
+/** One attempt at a Socket's sendmsg, printed by the trace unless it found no room (lib/trace.ts). */
+export function socketSendmsg(fd: number, call: SendmsgCall, segmentation: SegmentationState, from = 0): number {
+  const result = trySendmsg(fd, call, segmentation, from);
+  if (trace.socketCall(result)) trace.sendmsg(fd, call.buffers, call.flags, call.target?.address, call.control, result, false);
+  return result;
+}
+
 /**
  * The attempts of one `Socket.sendmsg` waiting for room: the bytes sent once all went, a
  * negative errno (`EAGAIN`: wait for more room), or an error for a buffer that changed while
@@ -85,7 +93,7 @@ export function sendmsgAttempts(waiting: SendmsgCall, segmentation: Segmentation
         return new ArgumentTypeError('ERR_INVALID_STATE', `sendmsg: buffers[${i}] was detached or resized while the send waited`);
       }
     }
-    const result = trySendmsg(fd, call, segmentation, from);
+    const result = socketSendmsg(fd, call, segmentation, from);
     if (result < 0 || call.segmentSize === 0 || from + result >= total) return result < 0 ? result : from + result;
     from += result;
     return -EAGAIN;

@@ -10,36 +10,27 @@
 import * as os from 'node:os';
 
 import { AddressDecoder, sockaddr, type AddressInput, type EncodedAddress, type SocketAddress } from './address';
-import {
-  F_GETFD,
-  F_SETFD,
-  FD_CLOEXEC,
-  IPPROTO_IP,
-  IPPROTO_IPV6,
-  IPV6_RECVERR,
-  IP_RECVERR,
-  MSG_ERRQUEUE,
-  MSG_PEEK,
-  MSG_TRUNC,
-  SOL_SOCKET,
-  SOL_UDP,
-  SO_ERROR,
-  UDP_GRO,
-} from './constants';
+import { F_GETFD, F_SETFD, FD_CLOEXEC, MSG_PEEK, MSG_TRUNC, SOL_SOCKET, SOL_UDP, SO_ERROR, UDP_GRO } from './constants';
 import { AbortError, ArgumentTypeError, SocketClosedError, UnsupportedError, socketError } from './errors';
+import { ErrorReports, type ErrorReport } from './error-reports';
 import * as flat from './flat';
 import type { RecvfromResult } from './flat';
-import { errorEntry, prepareSendmsg, trySendmsg, tryRecvmsg, checkRecvmsgOptions, type ErrorQueueMessage, type NativeErrorEntry, type RecvmsgResult } from './msg';
+import { prepareSendmsg, traceRecvmsg, tryRecvmsg, checkRecvmsgOptions, type RecvmsgResult } from './msg';
 import type { Linger, StructOptionValue } from './options';
 import * as multicast from './multicast';
 import type { InterfaceSpec } from './multicast';
-import { SegmentQueue } from './gro';
+import { SegmentQueue, segmentQueueAfter } from './gro';
 import { modeOf, type SegmentationMode, type SegmentationState } from './segment';
-import { bytesOf, flagsOf, receiveBuffers, sendmsgAttempts, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
+import { bytesOf, flagsOf, receiveBuffers, sendmsgAttempts, socketSendmsg, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
 import { batchOf, batchProgress, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { refuseOwned } from './ownership';
-import { checkBuffer, checkFd, checkFlags, checkInteger, currentSize, invalidType, outOfRange } from './validate';
+import * as trace from './trace';
+import { checkBuffer, checkFd, checkFlags, currentSize, invalidType, outOfRange } from './validate';
+import { WaitQueue, checkWaitOptions, wouldBlock, type WaitOptions } from './wait-queue';
+
+export type { ErrorReport } from './error-reports';
+export type { WaitOptions } from './wait-queue';
 
 /** A datagram received without a caller buffer: `data` is exactly its size. */
 export interface Datagram {
@@ -56,69 +47,39 @@ export interface ReceiveResult {
   truncated: boolean;
 }
 
-/** What a waiting operation accepts. */
-export interface WaitOptions {
-  /** Abort the wait: the promise rejects with an {@link AbortError}; the socket stays usable. */
-  signal?: AbortSignal;
-  /** Give up after this many milliseconds: the promise rejects with a `TimedOutError` (ETIMEDOUT). */
-  timeout?: number;
-}
-
-/** One report of the error queue (see {@link Socket.errors}), with the payload the kernel returned. */
-export interface ErrorReport extends ErrorQueueMessage {
-  /** The start of the datagram that failed (at most 512 bytes). */
-  payload: Buffer;
-}
-
 // What the native watcher reports to onReady (native/socket_handle.cc).
-const { readable: kReadable, writable: kWritable, scratchSize: SCRATCH_SIZE, deliveryStride, errorReportStride } = binding.SocketHandle.limits;
-const { EAGAIN, EALREADY, EFAULT, EINPROGRESS, ENOBUFS, ETIMEDOUT, EWOULDBLOCK } = os.constants.errno;
-
-function wouldBlock(errno: number): boolean {
-  return errno === EAGAIN || errno === EWOULDBLOCK;
-}
+const { readable: kReadable, writable: kWritable, scratchSize: SCRATCH_SIZE, deliveryStride } = binding.SocketHandle.limits;
+const { EALREADY, EFAULT, EINPROGRESS, ENOBUFS } = os.constants.errno;
 
 type ReceiveKind = 'recvfrom' | 'recv';
 
-interface PendingReceive {
-  kind: ReceiveKind;
-  /** The caller's buffer, or undefined for a Buffer of the datagram's size. */
+/** A recvfrom or recv the native drain makes (its operation says which). */
+interface NativeReceive {
+  /** No caller buffer: the result is a Buffer of the datagram's size. */
   ownBuffer: boolean;
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  cleanup(): void;
+  /** The caller's buffer (for the trace's line). */
+  buf: ArrayBufferView | undefined;
 }
 
+/** A send waiting for room (its operation: sendto, send or sendmsg). */
 interface PendingSend {
-  syscall: 'sendto' | 'send' | 'sendmsg';
   buf: ArrayBufferView;
   length: number;
   flags: number;
   target: EncodedAddress | undefined;
   /** A send other than sendto/send (lib/socket-msg.ts): one attempt, the bytes, -errno or an error. */
   attempt?: (fd: number) => number | Error;
-  resolve(bytes: number): void;
-  reject(error: Error): void;
   /** The Socket.sendmmsg this datagram belongs to: a failure withdraws the batch's others. */
   batch?: { sent: number };
 }
 
-/** An operation that JavaScript performs when the socket is ready (accept, a receive batch). */
-interface Waiting<T> {
-  resolve(value: T): void;
-  reject(error: Error): void;
-  /** Stops its timer and abort listener. */
-  cleanup(): void;
-}
-
-type PendingAccept = Waiting<{ socket: Socket; from: SocketAddress }>;
+type Accepted = { socket: Socket; from: SocketAddress };
 
 /** What a receive driven from JavaScript got: the value to resolve with, and whether to try the next one at once. */
 type ReadOutcome<T> = { value: T; more: boolean };
 
 /** A receive JavaScript makes when the socket is readable: recvmmsg, recvmsg, any receive with GRO on. */
-interface PendingBatch extends Waiting<unknown> {
-  operation: string;
+interface PendingBatch {
   list: readonly ArrayBufferView[];
   /** Each buffer's size when the receive was queued: one that changes fails it. */
   sizes: number[];
@@ -134,8 +95,8 @@ const noBuffer = Buffer.alloc(0);
 // is collected, and the handle's finalizer closes its descriptor).
 const owners = new WeakMap<NativeSocketHandle, Socket>();
 
-function onRecv(this: NativeSocketHandle, results: unknown[]): void {
-  owners.get(this)?.[kDeliver](results);
+function onRecv(this: NativeSocketHandle, results: unknown[], calls: number[] | undefined): void {
+  owners.get(this)?.[kDeliver](results, calls);
 }
 
 function onReady(this: NativeSocketHandle, events: number, error: number): void {
@@ -168,11 +129,14 @@ const resultOut = new Int32Array(2);
 export class Socket implements AsyncIterable<Datagram> {
   #fd: number;
   #handle: NativeSocketHandle | null;
-  #nextId = 1;
-  readonly #receives = new Map<number, PendingReceive>();
-  readonly #sends: PendingSend[] = [];
-  readonly #accepts: PendingAccept[] = [];
-  readonly #batches: PendingBatch[] = [];
+  // What waits, each kind in order (lib/wait-queue.ts owns their timeouts, aborts and close).
+  // Receives the native drain makes: a cancelled one leaves the native queue too.
+  readonly #receives = new WaitQueue<unknown, NativeReceive>((receive) => this.#handle?.cancelRecv(receive.id));
+  readonly #sends = new WaitQueue<number, PendingSend>(() => {});
+  readonly #accepts = new WaitQueue<Accepted, undefined>(() => this.#updateInterest());
+  readonly #batches = new WaitQueue<unknown, PendingBatch>(() => this.#updateInterest());
+  // A TCP connect in progress (at most one).
+  readonly #connects = new WaitQueue<void, EncodedAddress>(() => {});
   // The last batch found the kernel's queue empty: the next one waits for readiness instead of
   // trying first (a recvmmsg that would only answer EAGAIN). Cleared by every readable event.
   #drained = false;
@@ -189,12 +153,10 @@ export class Socket implements AsyncIterable<Datagram> {
   #sendRetry: NodeJS.Timeout | undefined;
   #sendRetryDelay = 0;
   #referenced = true;
-  #connecting: { resolve(): void; reject(error: Error): void; target: EncodedAddress } | undefined;
-  readonly #errorListeners = new Set<(report: ErrorReport) => void>();
-  // The options errors() turned on, to turn off when the last iteration ends.
-  #turnedOnForErrors: Array<[level: number, name: number]> = [];
-  // Iterators to end when the socket closes.
-  readonly #closeHooks = new Set<() => void>();
+  // What the native drain was last told: report its syscalls (the trace is on) or not.
+  #tracing = false;
+  // The ICMP reports of errors() (lib/error-reports.ts).
+  readonly #reports: ErrorReports;
   // How segmented sends go out on this socket (asked of the kernel once, lib/segment.ts).
   readonly #segmentation: SegmentationState = { mode: undefined };
   // GRO: datagrams of coalesced receives not yet handed out (lib/gro.ts); null while GRO is off.
@@ -219,6 +181,7 @@ export class Socket implements AsyncIterable<Datagram> {
       throw err;
     }
     this.#fd = fd;
+    this.#reports = new ErrorReports(fd, this.#handle);
     owners.set(this.#handle, this);
     if (adoptFd !== undefined) this.#learnGro();
   }
@@ -313,15 +276,13 @@ export class Socket implements AsyncIterable<Datagram> {
   connect(address: AddressInput): Promise<void> {
     return this.#rejected(() => {
       const fd = this.#open('connect');
-      if (this.#connecting) throw socketError(EALREADY, 'connect');
+      if (this.#connects.size > 0) throw socketError(EALREADY, 'connect');
       const target = sockaddr(address);
       const result = binding.connect(fd, target.bytes);
+      if (trace.socketCall(result)) trace.connect(fd, target.address, result);
       if (result === 0) return Promise.resolve();
       if (-result !== EINPROGRESS) return Promise.reject(socketError(-result, 'connect', target.address));
-      return new Promise<void>((resolve, reject) => {
-        this.#connecting = { resolve, reject, target };
-        this.#updateInterest();
-      });
+      return this.#waitReady(this.#connects, 'connect', target, undefined);
     });
   }
 
@@ -367,9 +328,13 @@ export class Socket implements AsyncIterable<Datagram> {
       }
 
       // Nothing queued before it: try at once (the datagram may already be there).
-      if (this.#receives.size === 0 && this.#batches.length === 0) {
+      if (this.#receives.size === 0 && this.#batches.size === 0) {
         const space = buf ? undefined : (scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE));
-        const result = this.#retryAfterReports(() => binding.recvfrom(fd, buf ?? space!, 0, decoder.scratch, resultOut));
+        const result = this.#reports.retry(() => {
+          const got = binding.recvfrom(fd, buf ?? space!, 0, decoder.scratch, resultOut);
+          if (trace.socketCall(got)) trace.recvfrom(fd, buf ?? space!, 0, got, got < 0 ? undefined : decoder.decode(resultOut[0]!), resultOut[1]!, false);
+          return got;
+        });
         if (result >= 0) {
           const data = space ? Buffer.from(space.subarray(0, Math.min(result, SCRATCH_SIZE))) : undefined;
           const truncated = (resultOut[1]! & MSG_TRUNC) !== 0;
@@ -378,60 +343,54 @@ export class Socket implements AsyncIterable<Datagram> {
         if (!wouldBlock(-result)) return Promise.reject(socketError(-result, kind));
       }
 
-      const id = this.#nextId++;
-      if (this.#nextId > 0xffffffff) this.#nextId = 1;
-      return new Promise((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined;
-        const signal = options?.signal;
-        const onAbort = (): void => this.#cancelReceive(id, new AbortError(kind, signal!.reason));
-        const cleanup = (): void => {
-          if (timer) clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-        };
-        this.#receives.set(id, { kind, ownBuffer: buf === undefined, resolve, reject, cleanup });
-        if (options?.timeout !== undefined) {
-          timer = setTimeout(() => this.#cancelReceive(id, socketError(ETIMEDOUT, kind)), options.timeout);
-          timer.unref(); // the watcher, not the timer, keeps the process alive (ref/unref)
-        }
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.#handle!.recv(id, buf, 0, size, 0);
-      });
+      // The native drain makes it when the socket is readable, and hands back its id.
+      // While tracing, the drain also reports the syscalls it makes (printed in [kDeliver]).
+      if (this.#tracing !== trace.enabled) {
+        this.#tracing = trace.enabled;
+        this.#handle!.traceCalls(trace.enabled);
+      }
+      return this.#receives.wait(kind, { ownBuffer: buf === undefined, buf }, options, (id) => this.#handle!.recv(id, buf, 0, size, 0));
     });
   }
 
-  #completed(kind: ReceiveKind, ownBuffer: boolean, bytes: number, from: SocketAddress, truncated: boolean, data: Buffer | undefined): unknown {
+  #completed(kind: string, ownBuffer: boolean, bytes: number, from: SocketAddress, truncated: boolean, data: Buffer | undefined): unknown {
     if (kind === 'recv') return ownBuffer ? data : bytes;
     return ownBuffer ? { data, from, truncated } : { bytes, from, truncated };
   }
 
-  #cancelReceive(id: number, error: Error): void {
-    const pending = this.#receives.get(id);
-    if (!pending) return;
-    this.#receives.delete(id);
-    pending.cleanup();
-    this.#handle?.cancelRecv(id);
-    pending.reject(error);
-  }
-
-  /** @internal Results of one wake-up: [id, bytes or -errno, from, truncated, buffer] ... */
-  [kDeliver](results: unknown[]): void {
+  /**
+   * @internal Results of one wake-up: [id, bytes or -errno, from, truncated, buffer] ...; while
+   * tracing, `calls` are the receive syscalls that got them.
+   */
+  [kDeliver](results: unknown[], calls?: number[]): void {
+    if (calls !== undefined && trace.enabled) this.#traceDrain(results, calls);
     for (let i = 0; i < results.length; i += deliveryStride) {
-      const id = results[i] as number;
-      const pending = this.#receives.get(id);
+      const pending = this.#receives.take(results[i] as number);
       if (!pending) continue;
-      this.#receives.delete(id);
-      pending.cleanup();
       const bytes = results[i + 1] as number;
       if (bytes < 0) {
         pending.reject(
           -bytes === EFAULT
-            ? new ArgumentTypeError('ERR_INVALID_STATE', `${pending.kind}: the buffer was detached or shrunk while the receive waited`)
-            : socketError(-bytes, pending.kind),
+            ? new ArgumentTypeError('ERR_INVALID_STATE', `${pending.operation}: the buffer was detached or shrunk while the receive waited`)
+            : socketError(-bytes, pending.operation),
         );
         continue;
       }
-      pending.resolve(this.#completed(pending.kind, pending.ownBuffer, bytes, results[i + 2] as SocketAddress, results[i + 3] as boolean, results[i + 4] as Buffer | undefined));
+      pending.resolve(this.#completed(pending.operation, pending.data.ownBuffer, bytes, results[i + 2] as SocketAddress, results[i + 3] as boolean, results[i + 4] as Buffer | undefined));
     }
+  }
+
+  #traceDrain(results: unknown[], calls: number[]): void {
+    const datagrams: trace.DrainedDatagram[] = [];
+    for (let i = 0; i < results.length; i += deliveryStride) {
+      const bytes = results[i + 1] as number;
+      if (bytes < 0) continue; // a failed call is in `calls` with its errno
+      const own = results[i + 4] as Buffer | undefined;
+      // A receive without a buffer went into a scratch slot of SCRATCH_SIZE: the iov the kernel got.
+      const buf = own ? withRoom(own, SCRATCH_SIZE) : (this.#receives.peek(results[i] as number)?.data.buf ?? noBuffer);
+      datagrams.push({ buf, bytes, from: results[i + 2] as SocketAddress, truncated: results[i + 3] as boolean });
+    }
+    trace.drained(this.#fd, calls, datagrams);
   }
 
   /**
@@ -459,15 +418,12 @@ export class Socket implements AsyncIterable<Datagram> {
   #send(syscall: 'sendto' | 'send', buf: ArrayBufferView, flags: number, target: EncodedAddress | undefined): Promise<number> {
     const fd = this.#open(syscall);
     const length = checkBuffer(buf, 'buf');
-    if (this.#sends.length === 0) {
-      const result = this.#retryAfterReports(() => this.#trySend(fd, buf, flags, target));
+    if (this.#sends.size === 0) {
+      const result = this.#reports.retry(() => this.#trySend(fd, buf, flags, target));
       if (result >= 0) return Promise.resolve(result);
       if (!wouldBlock(-result) && -result !== ENOBUFS) return Promise.reject(socketError(-result, syscall, target?.address));
     }
-    return new Promise<number>((resolve, reject) => {
-      this.#sends.push({ syscall, buf, length, flags, target, resolve, reject });
-      this.#updateInterest();
-    });
+    return this.#waitReady(this.#sends, syscall, { buf, length, flags, target }, undefined);
   }
 
   /**
@@ -488,8 +444,12 @@ export class Socket implements AsyncIterable<Datagram> {
       const { buffers, targets, segments } = encodedOf(batch);
       let sent = 0;
       let partial = 0; // bytes of message `sent` that went already (a split segmented message)
-      if (this.#sends.length === 0) {
-        const result = this.#retryAfterReports(() => sendBatch(fd, batch, callFlags, this.#segmentation));
+      if (this.#sends.size === 0) {
+        const result = this.#reports.retry(() => {
+          const went = sendBatch(fd, batch, callFlags, this.#segmentation);
+          if (trace.socketCall(went)) trace.sendmmsg(fd, buffers, targets?.map((t) => t?.address), callFlags, went, false);
+          return went;
+        });
         if (result >= 0) {
           sent = result;
           partial = batchProgress[0]!;
@@ -502,7 +462,7 @@ export class Socket implements AsyncIterable<Datagram> {
       return new Promise<number>((resolve, reject) => {
         const progress = { sent };
         const fail = (error: Error): void => {
-          for (let i = this.#sends.length - 1; i >= 0; i--) if (this.#sends[i]!.batch === progress) this.#sends.splice(i, 1);
+          for (const send of [...this.#sends.values()]) if (send.data.batch === progress) this.#sends.take(send.id);
           reject(withSent(error, progress.sent));
         };
         const wentOut = (): void => {
@@ -515,27 +475,21 @@ export class Socket implements AsyncIterable<Datagram> {
           const segmentSize = segments?.[i] ?? 0;
           const from = i === sent ? partial : 0;
           const attempt = segmentSize > 0 ? sendmsgAttempts({ buffers: [buf], flags: callFlags, target, control: null, segmentSize }, this.#segmentation, from) : undefined;
-          this.#sends.push({ syscall: target ? 'sendto' : 'send', buf, length: buf.byteLength, flags: callFlags, target, attempt, resolve: wentOut, reject: fail, batch: progress });
+          this.#sends.enqueue(target ? 'sendto' : 'send', { buf, length: buf.byteLength, flags: callFlags, target, attempt, batch: progress }, wentOut, fail);
         }
         this.#updateInterest();
       });
     });
   }
 
-  /**
-   * With IP_RECVERR every ICMP report is also the socket's pending error, and fails the next
-   * send or receive once, whatever that call was about. While {@link errors} reads the reports,
-   * such a failure is not the call's own: read the queue (which resets the pending error, and
-   * delivers the reports) and make the call again. A failure with nothing queued is real.
-   */
-  #retryAfterReports<T>(call: () => T | number): T | number {
-    const result = call();
-    if (typeof result !== 'number' || result >= 0 || this.#errorListeners.size === 0 || wouldBlock(-result)) return result;
-    return this.#handle !== null && this.#handle.drainErrors() > 0 ? call() : result;
-  }
-
   #trySend(fd: number, buf: ArrayBufferView, flags: number, target: EncodedAddress | undefined): number {
-    return target ? binding.sendto(fd, buf, flags, target.bytes) : binding.send(fd, buf, flags);
+    const result = target ? binding.sendto(fd, buf, flags, target.bytes) : binding.send(fd, buf, flags);
+    if (trace.socketCall(result)) {
+      const size = currentSize(buf);
+      if (target) trace.sendto(fd, buf, size, flags, target.address, result, false);
+      else trace.send(fd, buf, size, flags, result, false);
+    }
+    return result;
   }
 
   /** `accept(2)`: the next connection, as a Socket of its own, and the peer's address. */
@@ -544,12 +498,13 @@ export class Socket implements AsyncIterable<Datagram> {
       const fd = this.#open('accept');
       checkWaitOptions(options);
       if (options?.signal?.aborted) throw new AbortError('accept', options.signal.reason);
-      if (this.#accepts.length === 0) {
+      if (this.#accepts.size === 0) {
         const result = binding.accept(fd);
+        if (trace.socketCall(result)) trace.accept(fd, result, false);
         if (typeof result !== 'number') return Promise.resolve({ socket: Socket.from(result[0]), from: result[1] });
         if (!wouldBlock(-result)) return Promise.reject(socketError(-result, 'accept'));
       }
-      return this.#wait(this.#accepts, 'accept', options, (waiting) => waiting);
+      return this.#waitReady(this.#accepts, 'accept', undefined, options);
     });
   }
 
@@ -581,6 +536,7 @@ export class Socket implements AsyncIterable<Datagram> {
           return outcome;
         }
         const results = receiveBatch(from, list, 0);
+        if (trace.socketCall(results)) trace.recvmmsg(from, list, 0, results, false);
         return typeof results === 'number' ? results : { value: results, more: results.length === list.length };
       });
     });
@@ -606,6 +562,7 @@ export class Socket implements AsyncIterable<Datagram> {
         // With GRO on the datagram comes from the socket's queue: only MSG_PEEK applies to it.
         if (this.#gro !== null) return this.#readSegments(from, (queue) => queue.takeMessage(list, (flags & MSG_PEEK) !== 0));
         const result = tryRecvmsg(from, list, flags, controlSize);
+        if (trace.socketCall(result)) traceRecvmsg(from, list, flags, result, false);
         return typeof result === 'number' ? result : { value: result, more: true };
       });
     }) as Promise<RecvmsgResult>;
@@ -624,8 +581,8 @@ export class Socket implements AsyncIterable<Datagram> {
       const flags = flagsOf(options, false);
       const call = prepareSendmsg(buffers, flags, options, options?.segmentSize);
       let sent = 0;
-      if (this.#sends.length === 0) {
-        const result = this.#retryAfterReports(() => trySendmsg(fd, call, this.#segmentation));
+      if (this.#sends.size === 0) {
+        const result = this.#reports.retry(() => socketSendmsg(fd, call, this.#segmentation));
         if (result >= 0) {
           // All of it, unless a split segmented send went part way (its buffer filled).
           if (call.segmentSize === 0 || result >= bytesOf(call.buffers)) return Promise.resolve(result);
@@ -635,10 +592,7 @@ export class Socket implements AsyncIterable<Datagram> {
         }
       }
       const attempt = sendmsgAttempts(call, this.#segmentation, sent);
-      return new Promise<number>((resolve, reject) => {
-        this.#sends.push({ syscall: 'sendmsg', buf: noBuffer, length: 0, flags, target: call.target, attempt, resolve, reject });
-        this.#updateInterest();
-      });
+      return this.#waitReady(this.#sends, 'sendmsg', { buf: noBuffer, length: 0, flags, target: call.target, attempt }, undefined);
     });
   }
 
@@ -690,36 +644,17 @@ export class Socket implements AsyncIterable<Datagram> {
     }
   }
 
-  // Reads UDP_GRO back from the kernel: after a setsockopt, and for an adopted descriptor.
+  // UDP_GRO read back from the kernel: after a setsockopt, and for an adopted descriptor.
   #learnGro(): void {
-    if (SOL_UDP === undefined || UDP_GRO === undefined) return;
-    let on: boolean;
-    try {
-      on = flat.getsockopt(this.#fd, SOL_UDP, UDP_GRO) !== 0;
-    } catch {
-      return; // not a UDP socket
-    }
-    if (on) {
-      this.#gro ??= new SegmentQueue();
-      this.#gro.enabled = true;
-    } else if (this.#gro !== null) {
-      // Datagrams already read are still handed out first; then receives go the usual way.
-      this.#gro.enabled = false;
-      if (this.#gro.size === 0) this.#gro = null;
-    }
+    this.#gro = segmentQueueAfter(this.#fd, this.#gro);
   }
 
-  /** With GRO on: a datagram from the queue, after one receive (split) when it is empty. */
+  /** With GRO on: datagrams from the queue (lib/gro.ts), after one receive when it is empty. */
   #readSegments<T>(fd: number, take: (queue: SegmentQueue) => T): ReadOutcome<T> | number {
     const queue = this.#gro!;
-    if (queue.size === 0) {
-      const result = queue.fill(fd);
-      if (result < 0) return result;
-    }
-    const value = take(queue);
-    queue.settle(); // what is left must not stay in the scratch the next receive reuses
+    const value = queue.read(fd, take);
     if (queue.size === 0 && !queue.enabled) this.#gro = null;
-    return { value, more: true };
+    return typeof value === 'number' ? value : { value: value.taken, more: true };
   }
 
   /**
@@ -727,44 +662,22 @@ export class Socket implements AsyncIterable<Datagram> {
    * until the socket is readable (with its abort signal and timeout).
    */
   #readNowOrWait<T>(operation: string, fd: number, options: WaitOptions | undefined, list: readonly ArrayBufferView[], read: (fd: number) => ReadOutcome<T> | number): Promise<T> {
-    if (this.#receives.size === 0 && this.#batches.length === 0 && (!this.#drained || (this.#gro?.size ?? 0) > 0)) {
-      const outcome = this.#retryAfterReports(() => read(fd));
+    if (this.#receives.size === 0 && this.#batches.size === 0 && (!this.#drained || (this.#gro?.size ?? 0) > 0)) {
+      const outcome = this.#reports.retry(() => read(fd));
       if (typeof outcome !== 'number') {
         this.#drained = !outcome.more;
         return Promise.resolve(outcome.value);
       }
       if (!wouldBlock(-outcome)) return Promise.reject(socketError(-outcome, operation));
     }
-    return this.#wait(this.#batches, operation, options, (waiting): PendingBatch => ({ ...waiting, operation, list, sizes: list.map(currentSize), read })) as Promise<T>;
+    return this.#waitReady(this.#batches, operation, { list, sizes: list.map(currentSize), read }, options) as Promise<T>;
   }
 
-  /** Queue an operation that waits for readiness, with its abort signal and timeout. */
-  #wait<T, E extends Waiting<T>>(queue: E[], operation: string, options: WaitOptions | undefined, entryOf: (waiting: Waiting<T>) => E): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const signal = options?.signal;
-      const cleanup = (): void => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const entry = entryOf({ resolve, reject, cleanup });
-      const cancel = (error: Error): void => {
-        const index = queue.indexOf(entry);
-        if (index < 0) return;
-        queue.splice(index, 1);
-        entry.cleanup();
-        this.#updateInterest();
-        reject(error);
-      };
-      const onAbort = (): void => cancel(new AbortError(operation, signal!.reason));
-      if (options?.timeout !== undefined) {
-        timer = setTimeout(() => cancel(socketError(ETIMEDOUT, operation)), options.timeout);
-        timer.unref();
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      queue.push(entry);
-      this.#updateInterest();
-    });
+  /** Queue an operation that JavaScript makes when the watcher reports the socket ready. */
+  #waitReady<T, D>(queue: WaitQueue<T, D>, operation: string, data: D, options: WaitOptions | undefined): Promise<T> {
+    const waited = queue.wait(operation, data, options);
+    this.#updateInterest();
+    return waited;
   }
 
   /** @internal Readiness for what JavaScript drives: sends, accepts, a TCP connect. */
@@ -784,28 +697,17 @@ export class Socket implements AsyncIterable<Datagram> {
 
   // A socket error reported by POLLERR belongs to the operation that waits on it.
   #failHead(errno: number): void {
-    if (this.#connecting) {
-      const { reject, target } = this.#connecting;
-      this.#connecting = undefined;
-      reject(socketError(errno, 'connect', target.address));
-    } else if (this.#sends.length > 0) {
-      const send = this.#sends.shift()!;
-      send.reject(socketError(errno, send.syscall, send.target?.address));
-    } else if (this.#accepts.length > 0) {
-      const accept = this.#accepts.shift()!;
-      accept.cleanup();
-      accept.reject(socketError(errno, 'accept'));
-    } else if (this.#batches.length > 0) {
-      const batch = this.#batches.shift()!;
-      batch.cleanup();
-      batch.reject(socketError(errno, batch.operation));
-    }
+    const connect = this.#connects.take();
+    if (connect) return connect.reject(socketError(errno, 'connect', connect.data.address));
+    const send = this.#sends.take();
+    if (send) return send.reject(socketError(errno, send.operation, send.data.target?.address));
+    const other = this.#accepts.take() ?? this.#batches.take();
+    other?.reject(socketError(errno, other.operation));
   }
 
   #finishConnect(): void {
-    if (!this.#connecting || this.#handle === null) return;
-    const { resolve, reject, target } = this.#connecting;
-    this.#connecting = undefined;
+    if (this.#connects.size === 0 || this.#handle === null) return;
+    const { resolve, reject, data: target } = this.#connects.take()!;
     const error = flat.getsockopt(this.#fd, SOL_SOCKET, SO_ERROR);
     if (error !== 0) {
       reject(socketError(error, 'connect', target.address));
@@ -814,25 +716,27 @@ export class Socket implements AsyncIterable<Datagram> {
     // Linux keeps a non-blocking socket in its "connecting" state until connect() is called
     // again (which then answers 0): do it now, so that a later connect() fails with EISCONN
     // exactly as after a blocking connect.
-    binding.connect(this.#fd, target.bytes);
+    const again = binding.connect(this.#fd, target.bytes);
+    if (trace.enabled) trace.connect(this.#fd, target.address, again);
     resolve();
   }
 
   /** Sends what waits, in order, until the kernel refuses one for room. `woken`: the watcher or the retry timer said to try. */
   #flushSends(woken: boolean): void {
     let progress = false;
-    while (this.#sends.length > 0 && this.#handle !== null) {
-      const send = this.#sends[0]!;
-      if (send.attempt === undefined && currentSize(send.buf) !== send.length) {
+    while (this.#sends.size > 0 && this.#handle !== null) {
+      const send = this.#sends.head()!;
+      const { buf, length, flags, target, attempt } = send.data;
+      if (attempt === undefined && currentSize(buf) !== length) {
         // The memory was detached or resized while the send waited: the datagram would not be
         // the one the caller asked to send.
-        this.#sends.shift();
-        send.reject(new ArgumentTypeError('ERR_INVALID_STATE', `${send.syscall}: the buffer was detached or resized while the send waited`));
+        this.#sends.take(send.id);
+        send.reject(new ArgumentTypeError('ERR_INVALID_STATE', `${send.operation}: the buffer was detached or resized while the send waited`));
         continue;
       }
-      const result = this.#retryAfterReports(() => (send.attempt ? send.attempt(this.#fd) : this.#trySend(this.#fd, send.buf, send.flags, send.target)));
+      const result = this.#reports.retry(() => (attempt ? attempt(this.#fd) : this.#trySend(this.#fd, buf, flags, target)));
       if (result instanceof Error) {
-        this.#sends.shift();
+        this.#sends.take(send.id);
         progress = true;
         send.reject(result);
         continue;
@@ -844,10 +748,10 @@ export class Socket implements AsyncIterable<Datagram> {
         else this.#sendRetryDelay = 0;
         return;
       }
-      this.#sends.shift();
+      this.#sends.take(send.id);
       progress = true;
       if (result >= 0) send.resolve(result);
-      else send.reject(socketError(-result, send.syscall, send.target?.address));
+      else send.reject(socketError(-result, send.operation, target?.address));
     }
   }
 
@@ -863,32 +767,31 @@ export class Socket implements AsyncIterable<Datagram> {
   }
 
   #acceptReady(): void {
-    while (this.#accepts.length > 0 && this.#handle !== null) {
+    while (this.#accepts.size > 0 && this.#handle !== null) {
       const result = binding.accept(this.#fd);
+      if (trace.socketCall(result)) trace.accept(this.#fd, result, false);
       if (typeof result === 'number' && wouldBlock(-result)) return;
-      const entry = this.#accepts.shift()!;
-      entry.cleanup();
+      const entry = this.#accepts.take()!;
       if (typeof result === 'number') entry.reject(socketError(-result, 'accept'));
       else entry.resolve({ socket: Socket.from(result[0]), from: result[1] });
     }
   }
 
   #batchesReady(): void {
-    while (this.#batches.length > 0 && this.#handle !== null) {
-      const batch = this.#batches[0]!;
-      const changed = batch.list.findIndex((buf, i) => currentSize(buf) !== batch.sizes[i]);
+    while (this.#batches.size > 0 && this.#handle !== null) {
+      const batch = this.#batches.head()!;
+      const { list, sizes, read } = batch.data;
+      const changed = list.findIndex((buf, i) => currentSize(buf) !== sizes[i]);
       if (changed >= 0) {
         // Detached or resized while the batch waited: receiving would take a datagram into
         // memory that is not what the caller gave (a detached buffer: into nothing).
-        this.#batches.shift();
-        batch.cleanup();
+        this.#batches.take(batch.id);
         batch.reject(new ArgumentTypeError('ERR_INVALID_STATE', `${batch.operation}: buffers[${changed}] was detached or resized while the receive waited`));
         continue;
       }
-      const outcome = this.#retryAfterReports(() => batch.read(this.#fd));
+      const outcome = this.#reports.retry(() => read(this.#fd));
       if (typeof outcome === 'number' && wouldBlock(-outcome)) return;
-      this.#batches.shift();
-      batch.cleanup();
+      this.#batches.take(batch.id);
       if (typeof outcome === 'number') {
         batch.reject(socketError(-outcome, batch.operation));
         continue;
@@ -920,8 +823,8 @@ export class Socket implements AsyncIterable<Datagram> {
   }
 
   #wantedInterest(): number {
-    const sendsWait = this.#sends.length > 0 && this.#sendRetry === undefined;
-    return (this.#accepts.length > 0 || this.#batches.length > 0 ? kReadable : 0) | (sendsWait || this.#connecting !== undefined ? kWritable : 0);
+    const sendsWait = this.#sends.size > 0 && this.#sendRetry === undefined;
+    return (this.#accepts.size > 0 || this.#batches.size > 0 ? kReadable : 0) | (sendsWait || this.#connects.size > 0 ? kWritable : 0);
   }
 
   #applyInterest(wanted: number): void {
@@ -960,112 +863,13 @@ export class Socket implements AsyncIterable<Datagram> {
    * stays on, and its reports are the user's to read.
    */
   errors(options?: { signal?: AbortSignal }): AsyncIterableIterator<ErrorReport> {
-    const handle = this.#handle;
-    if (handle === null) throw new SocketClosedError('errors');
-    if (MSG_ERRQUEUE === undefined) {
-      throw new UnsupportedError('errors(): the socket error queue (MSG_ERRQUEUE) exists only on Linux');
-    }
-    checkWaitOptions(options);
-    if (options?.signal?.aborted) {
-      // Already aborted: an iteration that ends at once, and nothing turned on.
-      const ended: AsyncIterableIterator<ErrorReport> = {
-        next: () => Promise.resolve({ value: undefined, done: true }),
-        return: () => Promise.resolve({ value: undefined, done: true }),
-        [Symbol.asyncIterator]: () => ended,
-      };
-      return ended;
-    }
-    if (this.#errorListeners.size === 0) this.#turnedOnForErrors = this.#turnOnErrorReports();
-    const queued: ErrorReport[] = [];
-    let waiting: ((result: IteratorResult<ErrorReport>) => void) | undefined;
-    let finished = false;
-    const listener = (report: ErrorReport): void => {
-      if (waiting) {
-        const resolve = waiting;
-        waiting = undefined;
-        resolve({ value: report, done: false });
-      } else {
-        queued.push(report);
-      }
-    };
-    const finish = (): IteratorResult<ErrorReport> => {
-      if (!finished) {
-        finished = true;
-        this.#closeHooks.delete(finish);
-        this.#errorListeners.delete(listener);
-        if (this.#errorListeners.size === 0) this.#stopErrorReports();
-        options?.signal?.removeEventListener('abort', onAbort);
-        waiting?.({ value: undefined, done: true });
-        waiting = undefined;
-      }
-      return { value: undefined, done: true };
-    };
-    const onAbort = (): void => {
-      finish();
-    };
-    options?.signal?.addEventListener('abort', onAbort, { once: true });
-    this.#errorListeners.add(listener);
-    handle.setErrorReports(true);
-    this.#closeHooks.add(finish);
-    const iterator: AsyncIterableIterator<ErrorReport> = {
-      next: () => {
-        if (queued.length > 0) return Promise.resolve({ value: queued.shift()!, done: false });
-        if (finished || this.#handle === null) return Promise.resolve(finish());
-        return new Promise((resolve) => {
-          waiting = resolve;
-        });
-      },
-      return: () => Promise.resolve(finish()),
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    if (this.#handle === null) throw new SocketClosedError('errors');
+    return this.#reports.iterate(options);
   }
 
-  /**
-   * Turns on the options that queue ICMP reports (`IP_RECVERR`, and `IPV6_RECVERR` on an IPv6
-   * socket, whose IPv4-mapped peers report through `IP_RECVERR`), and returns those it turned
-   * on: an option the user had set stays the user's.
-   */
-  #turnOnErrorReports(): Array<[level: number, name: number]> {
-    const options: Array<[number, number]> =
-      this.getsockname().family === 'AF_INET6' ? [[IPPROTO_IPV6, IPV6_RECVERR!], [IPPROTO_IP, IP_RECVERR!]] : [[IPPROTO_IP, IP_RECVERR!]];
-    const turnedOn: Array<[number, number]> = [];
-    for (const [index, [level, name]] of options.entries()) {
-      try {
-        if (this.getsockopt(level, name) !== 0) continue;
-        this.setsockopt(level, name, true);
-        turnedOn.push([level, name]);
-      } catch (err) {
-        if (index === 0) throw err; // IP_RECVERR on an IPv6-only socket may be refused
-      }
-    }
-    return turnedOn;
-  }
-
-  /**
-   * The last {@link errors} iteration ended: the socket goes back to how it was. The queue is
-   * read empty first (which also clears the pending error that the last report set, so the
-   * next data receive is not failed by it), then the options it turned on go off again, so
-   * that no report queues up with nobody to read it (they would fill the receive buffer).
-   */
-  #stopErrorReports(): void {
-    const handle = this.#handle;
-    if (handle === null) return;
-    handle.setErrorReports(false);
-    handle.drainErrors();
-    for (const [level, name] of this.#turnedOnForErrors.splice(0)) this.setsockopt(level, name, false);
-  }
-
-  /** @internal Error-queue reports of one wake-up: [destination, control entries, payload] ... */
+  /** @internal Error-queue reports of one wake-up, from the native watcher. */
   [kErrors](reports: unknown[]): void {
-    for (let i = 0; i < reports.length; i += errorReportStride) {
-      const destination = reports[i] as SocketAddress;
-      const control = reports[i + 1] as { kind: string }[];
-      const raw = control.find((entry) => entry.kind === 'error');
-      if (!raw) continue;
-      const report: ErrorReport = { ...errorEntry(raw as unknown as NativeErrorEntry, destination), payload: reports[i + 2] as Buffer };
-      for (const listener of this.#errorListeners) listener(report);
-    }
+    this.#reports.deliver(reports);
   }
 
   /** Let a pending receive keep the process alive (the default, as `node:dgram`). */
@@ -1099,30 +903,11 @@ export class Socket implements AsyncIterable<Datagram> {
     this.#handle = null;
     this.#fd = -1;
     handle.close();
-    const error = (operation: string): SocketClosedError => new SocketClosedError(operation);
-    for (const [, pending] of this.#receives) {
-      pending.cleanup();
-      pending.reject(error(pending.kind));
-    }
-    this.#receives.clear();
     clearTimeout(this.#sendRetry);
     this.#sendRetry = undefined;
-    for (const send of this.#sends.splice(0)) send.reject(error(send.syscall));
-    for (const accept of this.#accepts.splice(0)) {
-      accept.cleanup();
-      accept.reject(error('accept'));
-    }
-    for (const batch of this.#batches.splice(0)) {
-      batch.cleanup();
-      batch.reject(error(batch.operation));
-    }
     this.#gro?.clear();
-    if (this.#connecting) {
-      this.#connecting.reject(error('connect'));
-      this.#connecting = undefined;
-    }
-    for (const hook of this.#closeHooks) hook();
-    this.#closeHooks.clear();
+    for (const queue of [this.#receives, this.#sends, this.#accepts, this.#batches, this.#connects]) queue.close();
+    this.#reports.close();
   }
 
   /** `using socket = new Socket(...)` closes it at the end of the block. */
@@ -1186,18 +971,15 @@ export class Socket implements AsyncIterable<Datagram> {
   }
 }
 
+/** `data` at the start of a buffer of `size` bytes (only for the trace: it shows the iov's length). */
+function withRoom(data: Buffer, size: number): Buffer {
+  const buf = Buffer.alloc(Math.max(size, data.length));
+  data.copy(buf);
+  return buf;
+}
+
 /** A failed {@link Socket.sendmmsg}'s error says how many of the batch's messages went out. */
 function withSent(error: Error, sent: number): Error {
   Object.defineProperty(error, 'sent', { value: sent, enumerable: true, configurable: true });
   return error;
 }
-
-function checkWaitOptions(options: WaitOptions | undefined): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options);
-  if (options.timeout !== undefined) checkInteger(options.timeout, 'options.timeout', 0, 2 ** 31 - 1);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw invalidType('options.signal', 'an AbortSignal', options.signal);
-  }
-}
-

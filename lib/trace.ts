@@ -31,11 +31,16 @@
  * `-1 ECONNREFUSED (Connection refused)` with the platform's strerror(3) text, as strace prints
  * it. A call refused by the argument checks never reaches the kernel and prints nothing.
  *
+ * A `Socket` is traced too: each call that moves a datagram prints here, those its native drain
+ * makes included ({@link drained}); its attempts that find nothing (EAGAIN) are left out, and
+ * none is `<unfinished ...>`, since a Socket never blocks.
+ *
  * When off, a flat call pays one boolean test: `flat.ts` reads {@link enabled} and calls the
  * printers below only when it is true, so no string is built.
  * @module
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 
 import type { SocketAddress } from './address';
 import { constants, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, MSG_DONTWAIT, MSG_TRUNC, O_NONBLOCK, POLLIN, POLLOUT, SOL_SOCKET, SO_ERROR, SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE } from './constants';
@@ -53,6 +58,17 @@ export type TraceSink = (line: string, madeBy?: string) => void;
 
 /** @internal True while tracing is on; flat.ts tests it before every trace call. */
 export let enabled = false;
+
+const { EAGAIN, EWOULDBLOCK } = os.constants.errno;
+
+/**
+ * @internal Whether a call a `Socket` made is printed: tracing is on, and the call did not find
+ * nothing to do. A Socket never blocks: a call that answers EAGAIN makes it wait for readiness,
+ * and such attempts are left out, as its native drain leaves them out (native/socket_handle.cc).
+ */
+export function socketCall(result: unknown): boolean {
+  return enabled && !(typeof result === 'number' && (result === -EAGAIN || result === -EWOULDBLOCK));
+}
 let sink: TraceSink = writeToStderr;
 let setting: boolean | TraceSink = false;
 
@@ -641,8 +657,13 @@ export function recvmmsg(
 ): void {
   const count = buffers.length;
   if (kernel.mmsg) {
-    const result = typeof received === 'number' ? received : received.length;
-    line('recvmmsg', fd, `[${count} buffers], ${count}, ${mask(getNames().msg, flags)}, NULL)`, answerOf(result), blocked);
+    if (typeof received === 'number') {
+      line('recvmmsg', fd, `[${count} buffers], ${count}, ${mask(getNames().msg, flags)}, NULL)`, failure(received), blocked);
+      return;
+    }
+    // As strace: the messages received, each with its msg_len.
+    const messages = received.map((r, i) => `{msg_hdr=${messageField([buffers[i]!], r.bytes, r.from, [], 0, r.truncated ? MSG_TRUNC : 0)}, msg_len=${r.bytes}}`);
+    line('recvmmsg', fd, `[${messages.join(', ')}], ${count}, ${mask(getNames().msg, flags)}, NULL)`, String(received.length), blocked);
     return;
   }
   // One recvmsg per buffer: the first as asked, the others only if a datagram is already queued.
@@ -654,6 +675,40 @@ export function recvmmsg(
     else emit(`recvmsg(${fd}, ${rest}`, String(r.bytes));
   });
   if (received.length < count) emit(`recvmsg(${fd}, …, ${flagsOf(received.length)})`, '-1 (the error ends the batch and is not reported)');
+}
+
+/** What a Socket's native drain received, in order, for {@link drained}. */
+export interface DrainedDatagram {
+  /** Where it was received: the caller's buffer, or the Buffer of its size handed out. */
+  buf: ArrayBufferView;
+  bytes: number;
+  from: SocketAddress;
+  truncated: boolean;
+}
+
+const { traceCallStride } = binding.SocketHandle.limits;
+const noBuffer = new Uint8Array(0);
+
+/**
+ * @internal The receive syscalls a Socket's native drain made (native/socket_handle.cc):
+ * `calls` holds [flags, vlen, result or -errno] each, `datagrams` what they received, in
+ * order. Each prints as the flat recvmmsg's (a loop of recvmsg where recvmmsg does not exist).
+ * The drain reports no call that found nothing (EAGAIN).
+ */
+export function drained(fd: number, calls: readonly number[], datagrams: readonly DrainedDatagram[]): void {
+  let next = 0;
+  for (let i = 0; i < calls.length; i += traceCallStride) {
+    const flags = calls[i]!;
+    const vlen = calls[i + 1]!;
+    const result = calls[i + 2]!;
+    const got = result < 0 ? [] : datagrams.slice(next, next + result);
+    next += got.length;
+    // Without recvmmsg the batch is a loop of recvmsg that ends at the first EAGAIN (its count
+    // says only that much): that attempt is left out as every other one that found nothing.
+    const shown = kernel.mmsg || result < 0 ? vlen : got.length;
+    const buffers = Array.from({ length: shown }, (_, k) => got[k]?.buf ?? noBuffer);
+    recvmmsg(fd, buffers, flags, result < 0 ? result : got, false);
+  }
 }
 
 /** @internal The message as strace decodes it, control messages included; MSG_NOSIGNAL as added. */

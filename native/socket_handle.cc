@@ -30,6 +30,7 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
   limits.Set("writable", Napi::Number::New(env, kWritable));
   limits.Set("deliveryStride", Napi::Number::New(env, kDeliveryStride));
   limits.Set("errorReportStride", Napi::Number::New(env, kErrorReportStride));
+  limits.Set("traceCallStride", Napi::Number::New(env, kTraceCallStride));
   return DefineClass(env, "SocketHandle",
                      {
                          StaticValue("limits", limits, napi_enumerable),
@@ -42,6 +43,7 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
                          InstanceMethod<&SocketHandle::Stats>("stats"),
                          InstanceMethod<&SocketHandle::SetErrorReports>("setErrorReports"),
                          InstanceMethod<&SocketHandle::DrainErrors>("drainErrors"),
+                         InstanceMethod<&SocketHandle::TraceCalls>("traceCalls"),
                      });
 }
 
@@ -162,6 +164,15 @@ Napi::Value SocketHandle::SetInterest(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::SetErrorReports(const Napi::CallbackInfo& info) {
   error_reports_ = ArgBool(info, 0, "on");
   if (!closed_) UpdateWatcher();
+  return info.Env().Undefined();
+}
+
+// traceCalls(on): while on (the trace is), the drain hands JavaScript, beside its results, the
+// receive syscalls it made: [flags, vlen, result or -errno] each (kTraceCallStride), so that
+// lib/trace.ts prints them. Those that found nothing (EAGAIN) are left out. Off, nothing is
+// built: the hot path pays one test of this flag per syscall.
+Napi::Value SocketHandle::TraceCalls(const Napi::CallbackInfo& info) {
+  trace_calls_ = ArgBool(info, 0, "on");
   return info.Env().Undefined();
 }
 
@@ -297,6 +308,13 @@ void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
   // Results go to JavaScript in one call: [id, bytes or -errno, from, truncated, buffer]...
   Napi::Array results = Napi::Array::New(env);
   uint32_t n = 0;
+  Napi::Array calls = trace_calls_ ? Napi::Array::New(env) : Napi::Array();
+  uint32_t c = 0;
+  auto traced = [&](int flags, size_t vlen, int result) {
+    calls.Set(c++, Napi::Number::New(env, flags));
+    calls.Set(c++, Napi::Number::New(env, static_cast<double>(vlen)));
+    calls.Set(c++, Napi::Number::New(env, result));
+  };
   auto push = [&](uint32_t id, double bytes, Napi::Value from, bool truncated, Napi::Value buffer) {
     results.Set(n++, Napi::Number::New(env, id));
     results.Set(n++, Napi::Number::New(env, bytes));
@@ -353,13 +371,16 @@ void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
     int received = ReceiveBatch(fd_, batch_entries_.data(), prepared, flags, batch_from_.data(),
                                 batch_received_.data(), batch_scratch_);
     if (received == -1) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;  // drained (or a spurious wake-up)
+      int error = errno;
+      if (error == EAGAIN || error == EWOULDBLOCK) break;  // drained (or a spurious wake-up)
+      if (trace_calls_) traced(flags, prepared, -error);
       // An error belongs to the oldest receive (ECONNREFUSED is reported once); go on.
-      push(receives_.front().id, -errno, env.Undefined(), false, env.Undefined());
+      push(receives_.front().id, -error, env.Undefined(), false, env.Undefined());
       receives_.pop_front();
       done++;
       continue;
     }
+    if (trace_calls_) traced(flags, prepared, received);
     for (int i = 0; i < received; i++) {
       PendingRecv& request = receives_.front();
       const BatchEntry& entry = batch_entries_[i];
@@ -376,7 +397,7 @@ void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
     done += received;
     if (static_cast<size_t>(received) < prepared) break;  // the queue is empty
   }
-  if (n > 0) CallIntoJs(on_recv_, {results});
+  if (n > 0) CallIntoJs(on_recv_, {results, trace_calls_ ? napi_value(calls) : napi_value(env.Undefined())});
 }
 
 int SocketHandle::DrainErrorQueue(Napi::Env env) {

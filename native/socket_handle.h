@@ -34,6 +34,8 @@ constexpr int kWritable = 2;
 constexpr int kDeliveryStride = 5;
 // onErrors(reports): [destination, control entries, payload] per error-queue report.
 constexpr int kErrorReportStride = 3;
+// The drain's receive syscalls while tracing: [flags, vlen, result or -errno] each.
+constexpr int kTraceCallStride = 3;
 
 class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
  public:
@@ -74,6 +76,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   Napi::Value Unref(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value SetErrorReports(const Napi::CallbackInfo& info);
+  Napi::Value TraceCalls(const Napi::CallbackInfo& info);
   Napi::Value DrainErrors(const Napi::CallbackInfo& info);
 
   static void OnPoll(uv_poll_t* poll, int status, int events);
@@ -99,6 +102,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   bool js_readable_ = false;
   bool js_writable_ = false;
   bool error_reports_ = false;  // JavaScript iterates the error queue (Socket.errors())
+  bool trace_calls_ = false;    // the trace is on: the drain reports each receive syscall it makes
   int watched_events_ = 0;
   bool stopped_by_libuv_ = false;  // after UV_EBADF the watcher must be started again
   uv_poll_t* poll_ = nullptr;  // heap: freed in OnClosed, which may run after this object is gone

@@ -66,6 +66,7 @@ import {
   sendmsg,
   systemErrorText,
 } from '../lib';
+import { closeSockets, udp } from './helpers/async-sockets';
 import { onLinux } from './helpers/platform';
 import { boundUdp, closeAll, closedUdpPort, track } from './helpers/sockets';
 
@@ -84,6 +85,7 @@ function recvmsgOf(fd: number, data: string, size: number, from: string, flags =
 afterEach(() => {
   setTrace(false);
   closeAll();
+  closeSockets();
 });
 
 /** The trace lines `fn` produces (through the function form of the switch). */
@@ -572,5 +574,94 @@ describe('control messages, decoded as strace decodes them', () => {
     expect(lines[0]).toContain(`msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[${passed}]}]`);
     expect(lines[0]).toMatch(new RegExp(`^sendmsg\\(${a}, \\{msg_iov=\\[\\{iov_base="fd", iov_len=2\\}\\], msg_iovlen=1, msg_control=.*, msg_controllen=\\d+, msg_flags=0\\}, ${NOSIGNAL}\\) = 2$`));
     expect(lines[1]).toContain(`msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[${got}]}]`);
+  });
+});
+
+describe('a Socket is traced like the flat calls', () => {
+  // Linux makes the native drain's batch with recvmmsg; elsewhere with recvmsg (native/batch.cc).
+  const mmsg = onLinux && !buildInfo.portable;
+
+  /** The lines printed while `fn` runs (the trace on through its function form). */
+  async function captureAsync(fn: () => Promise<void>): Promise<string[]> {
+    const lines: string[] = [];
+    const previous = setTrace((line) => lines.push(line));
+    try {
+      await fn();
+    } finally {
+      setTrace(previous);
+    }
+    return lines;
+  }
+
+  it('an echo exchange prints each send and receive with its descriptor and byte count', async () => {
+    const server = udp();
+    const client = udp();
+    const lines = await captureAsync(async () => {
+      // Queued first: the native drain receives it when the datagram arrives.
+      const waiting = server.socket.recvfrom(Buffer.alloc(100));
+      await client.socket.sendto(Buffer.from('hello'), server.addr);
+      const got = await waiting;
+      expect(got.bytes).toBe(5);
+      await server.socket.sendto(Buffer.from('hello'), got.from);
+      // Nothing waits before it and the datagram is there: made at once from JavaScript.
+      const echoed = await client.socket.recvfrom();
+      expect(echoed.data.toString()).toBe('hello');
+      // Without a buffer, waiting: the drain receives into a 64 KiB slot of its own.
+      const again = server.socket.recvfrom();
+      await client.socket.connect(server.addr);
+      await client.socket.send(Buffer.from('again'));
+      expect((await again).data.toString()).toBe('again');
+    });
+    const s = server.socket.fd;
+    const c = client.socket.fd;
+    const drainLine = mmsg
+      ? `recvmmsg(${s}, [{msg_hdr={msg_name=127.0.0.1:${client.addr.port}, msg_iov=[{iov_base="hello", iov_len=100}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=5}], 1, 0, NULL) = 1`
+      : `${recvmsgOf(s, '"hello"', 100, `127.0.0.1:${client.addr.port}`)} = 5`;
+    expect(lines).toEqual([
+      `sendto(${c}, "hello", 5, ${NOSIGNAL}, 127.0.0.1:${server.addr.port}) = 5`,
+      drainLine,
+      `sendto(${s}, "hello", 5, ${NOSIGNAL}, 127.0.0.1:${client.addr.port}) = 5`,
+      // A receive without a buffer lands in a 64 KiB scratch, which the kernel sees as the iov.
+      `${recvmsgOf(c, '"hello"', 65536, `127.0.0.1:${server.addr.port}`)} = 5`,
+      `connect(${c}, 127.0.0.1:${server.addr.port}) = 0`,
+      // send() is the sendto syscall with no address.
+      `sendto(${c}, "again", 5, ${NOSIGNAL}, NULL) = 5`,
+      mmsg
+        ? `recvmmsg(${s}, [{msg_hdr={msg_name=127.0.0.1:${client.addr.port}, msg_iov=[{iov_base="again", iov_len=65536}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=5}], 1, 0, NULL) = 1`
+        : `${recvmsgOf(s, '"again"', 65536, `127.0.0.1:${client.addr.port}`)} = 5`,
+    ]);
+  });
+
+  it('attempts that find nothing (EAGAIN) are left out: the Socket waits for readiness instead', async () => {
+    const server = udp();
+    const client = udp();
+    const lines = await captureAsync(async () => {
+      // Tried at once from JavaScript (EAGAIN, not printed), then served by the drain.
+      const batch = server.socket.recvmmsg([Buffer.alloc(8)]);
+      const single = server.socket.recvfrom();
+      await client.socket.sendto(Buffer.from('one'), server.addr);
+      await client.socket.sendto(Buffer.from('two'), server.addr);
+      await Promise.all([batch, single]);
+    });
+    expect(lines.some((line) => line.includes('EAGAIN'))).toBe(false);
+    const received = lines.filter((line) => /^recv/.test(line));
+    expect(received.join('\n')).toContain('"one"');
+    expect(received.join('\n')).toContain('"two"');
+    expect(lines.filter((line) => line.startsWith('sendto('))).toHaveLength(2);
+  });
+
+  it('a Socket made while the trace is off prints nothing, and starts printing when it is turned on', async () => {
+    const server = udp();
+    const client = udp();
+    const waiting = server.socket.recvfrom();
+    await client.socket.sendto(Buffer.from('quiet'), server.addr);
+    await waiting;
+    const lines = await captureAsync(async () => {
+      const next = server.socket.recvfrom();
+      await client.socket.sendto(Buffer.from('loud'), server.addr);
+      await next;
+    });
+    expect(lines.filter((line) => line.includes('"loud"'))).toHaveLength(2); // its send and its receive
+    expect(lines.some((line) => line.includes('quiet'))).toBe(false);
   });
 });
