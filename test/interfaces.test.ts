@@ -2,18 +2,9 @@
 // an unknown interface is a typed error rather than C's silent 0.
 import { NoSuchDeviceError, SocketError, if_indextoname, if_nameindex, if_nametoindex } from '../lib';
 import { itOnLinux } from './helpers/platform';
+import { outcome } from './helpers/thrown';
 
 const LO = process.platform === 'linux' ? 'lo' : 'lo0';
-
-function outcome(call: () => unknown): string {
-  try {
-    call();
-    return 'ok';
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    return `${e.constructor.name} ${e.code}`;
-  }
-}
 
 describe('interfaces', () => {
   it('if_nameindex lists the loopback interface, and every entry round-trips through both calls', () => {

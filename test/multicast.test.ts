@@ -18,6 +18,7 @@ import {
   if_nametoindex,
   type InetAddress,
 } from '../lib';
+import { outcome } from './helpers/thrown';
 
 const LO = process.platform === 'linux' ? 'lo' : 'lo0';
 const open: Socket[] = [];
@@ -52,16 +53,6 @@ async function next(s: Socket): Promise<{ text: string; from: string }> {
 
 function to(group: string, port: number): InetAddress {
   return { family: 'AF_INET', address: group, port };
-}
-
-function outcome(call: () => unknown): string {
-  try {
-    call();
-    return 'ok';
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    return `${e.constructor.name} ${e.code}`;
-  }
 }
 
 describe('memberships', () => {

@@ -35,6 +35,7 @@ import {
 } from '../lib';
 import { itOnLinux, itOnMacos } from './helpers/platform';
 import { closeAll, closeTracked, udpSocket } from './helpers/sockets';
+import { outcome } from './helpers/thrown';
 
 afterEach(closeAll);
 
@@ -63,16 +64,6 @@ function receiveText(fd: number): { text: string; from: string } {
 
 function sendText(fd: number, text: string, group: string, port: number): void {
   sendto(fd, Buffer.from(text), 0, { family: 'AF_INET', address: group, port });
-}
-
-function outcome(call: () => unknown): string {
-  try {
-    call();
-    return 'ok';
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    return `${e.constructor.name} ${e.code}`;
-  }
 }
 
 describe('constants', () => {
