@@ -61,8 +61,20 @@ export function runNode(script: string, options: RunNodeOptions = {}): Promise<R
     options.openFiles === undefined
       ? [process.execPath, ['-e', script]]
       : ['/bin/sh', ['-c', `ulimit -n ${options.openFiles} && exec "$0" -e "$1"`, process.execPath, script]];
+  // Under the sanitizer build (scripts/with-asan.sh) the runtime writes even a warning to a
+  // report file it opens then: with every descriptor taken it cannot, and it ends the process.
+  // A child that runs out of descriptors on purpose reports to stderr instead (a real report
+  // still halts it, and the test then fails on its missing result).
+  const env =
+    options.openFiles === undefined
+      ? process.env
+      : {
+          ...process.env,
+          ...(process.env.ASAN_OPTIONS !== undefined && { ASAN_OPTIONS: `${process.env.ASAN_OPTIONS}:log_path=stderr` }),
+          ...(process.env.UBSAN_OPTIONS !== undefined && { UBSAN_OPTIONS: `${process.env.UBSAN_OPTIONS}:log_path=stderr` }),
+        };
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd: root, encoding: 'utf8', timeout: options.timeout ?? 20000 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd: root, env, encoding: 'utf8', timeout: options.timeout ?? 20000 }, (error, stdout, stderr) => {
       const last = stdout.trim().split('\n').pop() ?? '';
       if (error || !last.startsWith('{')) reject(new Error(`node child failed (${error?.message ?? 'no JSON'}): ${stdout}${stderr}`));
       else resolve(JSON.parse(last) as Record<string, unknown>);
