@@ -3,7 +3,7 @@
 // `npm run bench`: bsdsock against our own C programs (bench/c/, built here with the system
 // compiler) and node:dgram, side by side in one run on loopback, as ratios (issue 9).
 //
-//   node bench/run.js            the full run (about 2-3 minutes)
+//   node bench/run.js            the full run (several minutes)
 //   node bench/run.js --quick    a short run (under 30 s), for a smoke test of the numbers
 //   node bench/run.js --json     the results as JSON on stdout (progress goes to stderr)
 //   options: --reps=N (repetitions per measurement), --only=send,recv,pingpong,memory,gso,gro,loads,
