@@ -17,6 +17,10 @@
 //                                           Node-API addon (bench/lean/)
 //   node bench/profile.js probe             what a syscall costs the code after it (bench/lean/)
 //   node bench/profile.js recv-socket --strace syscalls per datagram (strace -c)
+//   node bench/profile.js recv-batch --load=saturating|wake
+//                                           a receiver under one of issue 19's loads (rows 9s,
+//                                           9w of bench/run.js) instead of the paced flood; also
+//                                           recv-c-epoll (the event-loop floor)
 //
 // Run `node bench/run.js --quick` once first: it builds the C programs and the addon copy.
 const { spawn, spawnSync } = require('node:child_process');
@@ -101,14 +105,24 @@ function withSink(fn) {
   }
 }
 
-// A receiver (argv) under perf or strace, fed by the flood once it says READY.
+// The senders of issue 19's loads, as bench/run.js runs them (loadsGroup), for 3 s.
+const loadSenders = {
+  saturating: (port) => [bin('flood'), port, 100000000, 0, 64, 3000, 64, 'gso'],
+  wake: (port) => [bin('send_loop'), port, 64, 3000, 0],
+};
+const load = flags.find((f) => f.startsWith('--load='))?.slice(7);
+if (load !== undefined && !loadSenders[load]) throw new Error(`--load=${load}: saturating or wake`);
+
+// A receiver (argv) under perf or strace, fed by the flood (or the sender of --load) once it
+// says READY.
 function underFlood(wrapper, argv, count, rate = 50000) {
   return new Promise((resolve, reject) => {
     const child = spawn(wrapper[0], [...wrapper.slice(1), 'taskset', '-c', CPU, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
     let result = '';
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.startsWith('READY ')) {
-        const flood = spawnSync('taskset', ['-c', '0', bin('flood'), line.slice(6), count, rate, 32, 60000], { encoding: 'utf8' });
+        const sender = load ? loadSenders[load](line.slice(6)) : [bin('flood'), line.slice(6), count, rate, 32, 60000];
+        const flood = spawnSync('taskset', ['-c', '0', ...sender.map(String)], { encoding: 'utf8' });
         process.stdout.write(`flood: ${flood.stdout}`);
       } else if (line.startsWith('{')) result = line;
     });
@@ -129,6 +143,7 @@ const receivers = {
   'recv-dgram': nodeArgs('recv.js', ['dgram']),
   'recv-c-recvmmsg': [bin('recvmmsg_recv')],
   'recv-c-recvfrom': [bin('recvfrom_recv')],
+  'recv-c-epoll': [bin('epoll_recv')],
 };
 const pingpongs = ['pingpong-flat', 'pingpong-socket', 'pingpong-dgram', 'pingpong-c'];
 
@@ -210,7 +225,7 @@ async function main() {
     process.stderr.write(`usage: node bench/profile.js ${[...Object.keys(sends), ...Object.keys(receivers), ...pingpongs].join('|')} [--callgrind|--strace]\n`);
     process.exit(2);
   }
-  const out = path.join(BUILD, 'profiles', which);
+  const out = path.join(BUILD, 'profiles', load ? `${which}-${load}` : which);
   fs.mkdirSync(out, { recursive: true });
 
   if (sends[which]) {
@@ -260,7 +275,9 @@ async function main() {
       return;
     }
     const data = path.join(out, 'perf.data');
-    process.stdout.write(`${await underFlood(['perf', 'record', '-F', '4999', '-g', '-D', '700', '-o', data, '--'], [...receivers[which], 200000, 20000, 300, 4 << 20], 200000)}\n`);
+    // Under a load of issue 19 the receiver ends when the sender stops (idle), not at a count.
+    const [expected, warmup] = load ? [100000000, 100000] : [200000, 20000];
+    process.stdout.write(`${await underFlood(['perf', 'record', '-F', '4999', '-g', '-D', '700', '-o', data, '--'], [...receivers[which], expected, warmup, 300, 4 << 20], 200000)}\n`);
     const r = report(data, path.join(out, 'recv'), ['--comm', which.startsWith('recv-c') ? path.basename(receivers[which][0]) : 'node']);
     process.stdout.write(`\n== by object\n${r.byDso}\n-- top symbols\n${r.bySym}\n-- inclusive\n${inclusive(path.join(out, 'recv'), /epoll_ctl|epoll_pwait|recvmmsg|recvmsg|bsdsock::\w+$|uv__\w+$|RunMicrotasks|uv__udp_recvmsg|OnUvRead|napi_make_callback|InternalMakeCallback|JS:/)}\n`);
     return;

@@ -3,10 +3,10 @@
 // `npm run bench`: bsdsock against our own C programs (bench/c/, built here with the system
 // compiler) and node:dgram, side by side in one run on loopback, as ratios (issue 9).
 //
-//   node bench/run.js            the full run (about 2-3 minutes)
+//   node bench/run.js            the full run (several minutes)
 //   node bench/run.js --quick    a short run (under 30 s), for a smoke test of the numbers
 //   node bench/run.js --json     the results as JSON on stdout (progress goes to stderr)
-//   options: --reps=N (repetitions per measurement), --only=send,recv,pingpong,memory,gso,gro,
+//   options: --reps=N (repetitions per measurement), --only=send,recv,pingpong,memory,gso,gro,loads,
 //            --no-pin (do not pin processes to CPUs with taskset)
 //
 // Every sender is bounded in count and time and sends only to 127.0.0.1. Each contender runs in
@@ -27,13 +27,13 @@ const WORKERS = path.join(__dirname, 'workers');
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('usage: node bench/run.js [--quick] [--json] [--reps=N] [--only=send,recv,pingpong,memory,gso,gro] [--no-pin]\n');
+  process.stdout.write('usage: node bench/run.js [--quick] [--json] [--reps=N] [--only=send,recv,pingpong,memory,gso,gro,loads] [--no-pin]\n');
   process.exit(0);
 }
 const quick = argv.includes('--quick');
 const json = argv.includes('--json');
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const only = new Set((option('only') ?? 'send,recv,pingpong,memory,gso,gro').split(','));
+const only = new Set((option('only') ?? 'send,recv,pingpong,memory,gso,gro,loads').split(','));
 
 const config = quick
   ? {
@@ -44,6 +44,7 @@ const config = quick
       memory: { count: 80000, warmup: 20000, rate: 100000, burst: 64, boundMiB: 16 },
       gso: { ms: 200, warmupMs: 150, cWarmupMs: 50, reps: 2, segments: 40, size: 1200 },
       gro: { count: 200000, rate: 400000, burst: 40, size: 1200, reps: 1, idleMs: 300 },
+      loads: { ms: 700, warmup: 30000, gsoBatch: 64, size: 64, reps: 1, idleMs: 300 },
     }
   : {
       mode: 'full',
@@ -53,8 +54,9 @@ const config = quick
       memory: { count: 1000000, warmup: 100000, rate: 100000, burst: 64, boundMiB: 16 },
       gso: { ms: 1000, warmupMs: 300, cWarmupMs: 100, reps: 4, segments: 40, size: 1200 },
       gro: { count: 1000000, rate: 400000, burst: 40, size: 1200, reps: 3, idleMs: 300 },
+      loads: { ms: 2000, warmup: 100000, gsoBatch: 64, size: 64, reps: 3, idleMs: 300 },
     };
-if (option('reps')) for (const group of ['send', 'recv', 'pingpong', 'gso', 'gro']) config[group].reps = Number(option('reps'));
+if (option('reps')) for (const group of ['send', 'recv', 'pingpong', 'gso', 'gro', 'loads']) config[group].reps = Number(option('reps'));
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -261,6 +263,65 @@ async function groGroup() {
   return { contenders, raw };
 }
 
+// The two loads of issue 19 (64-byte datagrams), receivers side by side under each, CPU of the
+// receiving process per datagram as in (4). Both senders are bounded in time, not in count, and
+// the receivers end when nothing arrived for IDLE_MS:
+//  - saturating: bench/c/flood.c unpaced, one sendmsg of 64 datagrams with UDP_SEGMENT per call,
+//    more than any receiver keeps up with (the rest is dropped): the cost of the receive path;
+//  - wake-dominated: bench/c/send_loop.c, one send() per datagram as fast as it goes (about 290k/s
+//    here), a few datagrams per wake-up: the cost of waking up.
+// The peers (udx-native, Bun.udpSocket) are rows when they are present.
+function peerReceivers(count, warmup, idleMs, rcvbuf) {
+  const peers = [];
+  const skipped = [];
+  let udx;
+  try {
+    udx = require('udx-native/package.json').version;
+  } catch {
+    skipped.push({ id: 'udx', why: 'udx-native is not installed (a devDependency: npm install)' });
+  }
+  if (udx) peers.push({ id: 'udx', label: `udx-native ${udx}, socket.on('message')`, run: (o) => node('recv.js', ['udx', count, warmup, idleMs, rcvbuf], o) });
+  const bun = spawnSync('bun', ['--version'], { encoding: 'utf8' });
+  if (bun.status === 0) {
+    peers.push({ id: 'bun', label: `Bun ${bun.stdout.trim()} Bun.udpSocket({ socket: { data } })`, run: (o) => run('bun', [path.join(WORKERS, 'recv.js'), 'bun', count, warmup, idleMs, rcvbuf].map(String), o) });
+  } else {
+    skipped.push({ id: 'bun', why: 'no `bun` binary on PATH' });
+  }
+  return { peers, skipped };
+}
+
+async function loadsGroup(load) {
+  const { ms, warmup, gsoBatch, size, reps, idleMs } = config.loads;
+  const count = 100000000; // the receivers end at the sender's end (idle), not at a count
+  const rcvbuf = 4 << 20;
+  const sender =
+    load === 'saturating'
+      ? (port, cpu) => c('flood', [port, count, 0, gsoBatch, ms, size, 'gso'], { cpu })
+      : (port, cpu) => c('send_loop', [port, size, ms, 0], { cpu });
+  const options = (rep) => ({ cpu: cpuOf(rep + 1), onReady: (port) => sender(port, cpuOf(rep)) });
+  const { peers, skipped } = peerReceivers(count, warmup, idleMs, rcvbuf);
+  const contenders = [
+    { id: 'c.recvmmsg', label: 'C blocking recvmmsg() ×64, MSG_WAITFORONE', run: (o) => c('recvmmsg_recv', [count, warmup, idleMs, rcvbuf, 2048, 64], o) },
+    { id: 'c.epoll', label: 'C epoll_wait() + recvmmsg() ×64 (the event-loop floor)', run: (o) => c('epoll_recv', [count, warmup, idleMs, rcvbuf, 2048, 64], o) },
+    { id: 'dgram', label: "node:dgram, socket.on('message')", run: (o) => node('recv.js', ['dgram', count, warmup, idleMs, rcvbuf], o) },
+    { id: 'bsdsock.socket-iter', label: 'bsdsock Socket, for await (const d of socket)', run: (o) => node('recv.js', ['socket-iter', count, warmup, idleMs, rcvbuf], o) },
+    { id: 'bsdsock.socket-recvfrom', label: 'bsdsock Socket, await recvfrom(buf) in one loop', run: (o) => node('recv.js', ['socket', count, warmup, idleMs, rcvbuf, 1], o) },
+    { id: 'bsdsock.socket-batch', label: 'bsdsock Socket, await recvmmsg(64 buffers) in a loop', run: (o) => node('recv.js', ['socket-batch', count, warmup, idleMs, rcvbuf, 64], o) },
+    ...peers,
+  ];
+  const tag = load === 'saturating' ? 'sat ' : 'wake';
+  const raw = await alternate(contenders, reps, async (k, rep) => {
+    const r = await k.run(options(rep));
+    const perDatagram = r.measured > 0 ? r.cpuNs / r.measured : NaN;
+    const wakeups = r.native?.wakeups ?? r.wakeups;
+    const extra = wakeups ? `, ${(r.measured / wakeups).toFixed(1)} datagrams/wake-up` : '';
+    log(`  ${tag}  ${k.id.padEnd(22)} run ${rep + 1}/${reps}: ${fmtUs(perDatagram)} CPU/datagram, ${r.received} received of ${r.peer?.sent ?? '?'} sent in ${(r.ns / 1e9).toFixed(2)} s${extra}`);
+    return { perDatagram, ...r };
+  });
+  for (const s of skipped) log(`  ${tag}  ${s.id.padEnd(22)} skipped: ${s.why}`);
+  return { contenders, raw, skipped };
+}
+
 async function recvGroup() {
   const { count, rate, burst, reps, idleMs } = config.recv;
   const warmup = Math.round(count / 10);
@@ -420,6 +481,35 @@ function summarize(results) {
     }
     row('8f', `${what}: Socket GRO (recvmmsg ×64) vs C UDP_GRO`, fmtUs(cpu('bsdsock.socket-gro')), fmtUs(cpu('c.gro')), paired('gro', 'bsdsock.socket-gro', 'c.gro', 'perDatagram'), spread('gro', 'bsdsock.socket-gro', 'c.gro', 'perDatagram'), 'info', undefined);
   }
+  for (const [group, load, refId, refName, targets] of [
+    ['loads-saturating', 'saturating', 'c.recvmmsg', 'C recvmmsg', { 'bsdsock.socket-batch': 1.3 }],
+    ['loads-wake', 'wake-dominated', 'c.epoll', 'C epoll floor', { 'bsdsock.socket-iter': 1.25, 'bsdsock.socket-batch': 1.15 }],
+  ]) {
+    if (!results[group]) continue;
+    const cpu = (id) => med(group, id, 'perDatagram');
+    const prefix = group === 'loads-saturating' ? '9s' : '9w';
+    const what = `${load} load, receive CPU/datagram`;
+    // Whether the load was what its name says: on a busy machine a receiver wakes late and finds
+    // more datagrams waiting (issue 19 measured about 5 per wake-up of the C floor, wake-dominated).
+    const all = Object.values(results[group].raw).flat();
+    const senderRate = median(all.filter((r) => r.peer?.ns > 0).map((r) => (r.peer.sent / r.peer.ns) * 1e9));
+    const perWake = median(results[group].raw['c.epoll'].map((r) => r.measured / r.wakeups));
+    const loadNote = `sender ${fmtRate(senderRate)} (median over the runs), C epoll floor ${perWake.toFixed(1)} datagrams per wake-up`;
+    let first = true;
+    for (const k of results[group].contenders) {
+      if (k.id === refId) continue;
+      const ratio = paired(group, k.id, refId, 'perDatagram');
+      const target = targets[k.id];
+      row(`${prefix}-${k.id.replace(/^bsdsock\.socket-?/, '')}`, `${what}: ${k.label} vs ${refName}`, fmtUs(cpu(k.id)), fmtUs(cpu(refId)), ratio, spread(group, k.id, refId, 'perDatagram'),
+        target === undefined ? 'info' : `≤ ${target}×`, target === undefined ? undefined : ratio <= target, first ? loadNote : undefined);
+      first = false;
+      if (group === 'loads-saturating' && k.id === 'bsdsock.socket-iter') {
+        const vsDgram = paired(group, k.id, 'dgram', 'perDatagram');
+        row(`${prefix}-iter-dgram`, `${what}: ${k.label} vs node:dgram`, fmtUs(cpu(k.id)), fmtUs(cpu('dgram')), vsDgram, spread(group, k.id, 'dgram', 'perDatagram'), '≤ 0.4×', vsDgram <= 0.4);
+      }
+    }
+    for (const s of results[group].skipped) rows.push({ id: `${prefix}-${s.id}`, measure: `${what}: ${s.id} (a peer)`, bsdsock: '', reference: '', target: 'info', status: 'skipped', note: s.why });
+  }
   if (results.pingpong) {
     const m = (id) => med('pingpong', id, 'medianNs');
     const p99 = (id) => med('pingpong', id, 'p99Ns');
@@ -532,6 +622,12 @@ async function main() {
     if (only.has('gro')) {
       log(`GRO receive under a ${config.gro.rate / 1000}k datagrams/s GSO flood (8)`);
       results.gro = await groGroup();
+    }
+    if (only.has('loads')) {
+      log(`saturating load: an unpaced GSO flood of ${config.loads.size}-byte datagrams, ${config.loads.gsoBatch} per call, for ${config.loads.ms} ms (9s)`);
+      results['loads-saturating'] = await loadsGroup('saturating');
+      log(`wake-dominated load: a C send() loop of ${config.loads.size}-byte datagrams for ${config.loads.ms} ms (9w)`);
+      results['loads-wake'] = await loadsGroup('wake');
     }
     if (only.has('memory')) {
       log(`memory over ${config.memory.count} datagrams (6)`);

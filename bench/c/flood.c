@@ -2,7 +2,9 @@
  * bursts of BURST (one sendmmsg each) on a fixed schedule, stopping at MAX_MS whatever was sent.
  * When it falls behind it does not catch up with a larger burst: the schedule restarts. With
  * "gso" last, each burst is one sendmsg of BURST datagrams of SIZE bytes with UDP_SEGMENT (the
- * kernel splits it; a GRO receiver on loopback gets it whole).
+ * kernel splits it; a GRO receiver on loopback gets it whole). RATE 0 sends as fast as it can
+ * (the saturating load of issue 19: more than any receiver keeps up with), still bounded by COUNT
+ * and MAX_MS.
  * Usage: flood PORT COUNT RATE [BURST] [MAX_MS] [SIZE] [gso] */
 #include "common.h"
 
@@ -18,7 +20,7 @@ int main(int argc, char **argv) {
   long max_ms = arg_long(argc, argv, 5, 30000);
   size_t size = (size_t)arg_long(argc, argv, 6, 64);
   int gso = argc > 7 && strcmp(argv[7], "gso") == 0;
-  if (port <= 0 || count < 0 || count > 100000000 || rate <= 0 || burst < 1 || burst > MAX_BURST ||
+  if (port <= 0 || count < 0 || count > 100000000 || rate < 0 || burst < 1 || burst > MAX_BURST ||
       max_ms <= 0 || max_ms > 120000 || size > 2048 || (gso && (size < 1 || burst * size > 65507)))
     return 2;
   static char whole[65536];
@@ -52,13 +54,15 @@ int main(int argc, char **argv) {
   int fd = udp_socket();
   struct sockaddr_in to = loopback(port);
   if (connect(fd, (struct sockaddr *)&to, sizeof to) < 0) die("connect");
-  uint64_t tick = (uint64_t)burst * 1000000000u / (uint64_t)rate;
+  uint64_t tick = rate > 0 ? (uint64_t)burst * 1000000000u / (uint64_t)rate : 0;
   uint64_t start = now_ns(), deadline = start + (uint64_t)max_ms * 1000000u, next = start;
   long sent = 0, errors = 0, resyncs = 0;
   while (sent < count) {
     uint64_t t = now_ns();
     if (t >= deadline) break;
-    if (t < next) {
+    if (tick == 0) {
+      /* unpaced */
+    } else if (t < next) {
       struct timespec ts = {(time_t)(next / 1000000000u), (long)(next % 1000000000u)};
       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
     } else if (t > next + 10 * tick) {

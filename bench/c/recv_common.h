@@ -15,6 +15,8 @@ struct window {
   int open;
   uint64_t cpu0, t0;
   long calls, calls_at_open;
+  /* Event-loop receivers only (epoll_recv.c): epoll_wait() calls that returned an event. */
+  long wakeups, wakeups_at_open;
 };
 
 static inline void window_update(struct window *w) {
@@ -22,6 +24,7 @@ static inline void window_update(struct window *w) {
     w->open = 1;
     w->at_open = w->received;
     w->calls_at_open = w->calls;
+    w->wakeups_at_open = w->wakeups;
     w->cpu0 = cpu_ns();
     w->t0 = now_ns();
   }
@@ -30,9 +33,9 @@ static inline void window_update(struct window *w) {
 static inline void window_report(struct window *w) {
   uint64_t cpu = w->open ? cpu_ns() - w->cpu0 : 0;
   uint64_t ns = w->open ? now_ns() - w->t0 : 0;
-  printf("{\"received\":%ld,\"measured\":%ld,\"cpuNs\":%llu,\"ns\":%llu,\"syscalls\":%ld}\n", w->received,
-         w->open ? w->received - w->at_open : 0, (unsigned long long)cpu, (unsigned long long)ns,
-         w->open ? w->calls - w->calls_at_open : 0);
+  printf("{\"received\":%ld,\"measured\":%ld,\"cpuNs\":%llu,\"ns\":%llu,\"syscalls\":%ld,\"wakeups\":%ld}\n",
+         w->received, w->open ? w->received - w->at_open : 0, (unsigned long long)cpu, (unsigned long long)ns,
+         w->open ? w->calls - w->calls_at_open : 0, w->open ? w->wakeups - w->wakeups_at_open : 0);
 }
 
 #endif

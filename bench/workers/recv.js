@@ -15,12 +15,18 @@
 //        flat-gro:    the flat recvmsg with UDP_GRO on, blocking (SO_RCVTIMEO = IDLE_MS), one
 //                     64 KiB buffer; the datagrams counted from { kind: 'gro', segmentSize }
 //        dgram:       node:dgram, socket.on('message')
+//        udx:         udx-native (a peer, issue 19), socket.on('message'); skipped by the runner
+//                     when the package is not installed
+//        bun:         Bun.udpSocket({ socket: { data } }) (a peer, issue 19): run with `bun`, not
+//                     node; no SO_RCVBUF there, so RCVBUF is the system default
 // Prints "READY <port>", then one JSON line.
 const dgram = require('node:dgram');
-const b = require('bsdsock');
-const { AF_INET, SOCK_DGRAM, SOL_SOCKET, SO_RCVBUF, Socket } = b;
 
 const [mode, expectedArg, warmupArg, idleArg, rcvbufArg, pendingArg] = process.argv.slice(2);
+// Not loaded for the peers (Bun runs this file too, and would load the addon for nothing).
+const b = mode === 'udx' || mode === 'bun' ? {} : require('bsdsock');
+const { AF_INET, SOCK_DGRAM, SOL_SOCKET, SO_RCVBUF, Socket } = b;
+
 const expected = Number(expectedArg);
 const warmup = Number(warmupArg);
 const idleMs = Number(idleArg ?? 300);
@@ -200,6 +206,20 @@ if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch' || mo
   close = () => socket.close();
   socket.on('message', count);
   socket.bind(0, '127.0.0.1', () => ready(socket.address().port));
+} else if (mode === 'udx') {
+  const UDX = require('udx-native');
+  const socket = new UDX().createSocket();
+  socket.bind(0, '127.0.0.1');
+  socket.setRecvBufferSize(rcvbuf);
+  close = () => socket.close();
+  socket.on('message', count);
+  ready(socket.address().port);
+} else if (mode === 'bun') {
+  /* global Bun */
+  Bun.udpSocket({ hostname: '127.0.0.1', port: 0, socket: { data: count } }).then((socket) => {
+    close = () => socket.close();
+    ready(socket.port);
+  });
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
