@@ -75,7 +75,7 @@ log "short soak under ASan + UBSan"
 BSDSOCK_SANITIZER_LOGS=$PWD/$out/asan-soak scripts/with-asan.sh node soak/run.js --short --json "$out/soak.json"
 
 # --- 4. libFuzzer, on one core while 5. the portable suite (mostly waiting on sockets) runs ---
-log "libFuzzer on native/address.cc for ${FUZZ_SECONDS} s, beside the portable suite"
+log "libFuzzer: native/address.cc for ${FUZZ_SECONDS} s, then option_struct.cc, segment.cc and mmsg.cc, beside the portable suite"
 (nice -n 19 scripts/fuzz-native.sh "$FUZZ_SECONDS" >"$out/fuzz-native.log" 2>&1; echo $? >"$out/fuzz-native.status") &
 fuzzer=$!
 
