@@ -33,7 +33,17 @@ export interface SocketHandleStats {
 
 /** The event-loop side of one socket (native/socket_handle.h). */
 export interface NativeSocketHandle {
-  recv(id: number, buf: ArrayBufferView | undefined, offset: number, length: number, flags: number): boolean;
+  /**
+   * One receive: made at once when `tryNow` and nothing waits natively (bytes or -errno; out[0]
+   * the sender, out[1] whether truncated, out[2] the Buffer when `buf` is undefined), else
+   * queued under `id` for the drain (undefined).
+   */
+  recv(id: number, buf: ArrayBufferView | undefined, length: number, flags: number, tryNow: boolean, out: unknown[]): number | undefined;
+  /** Memory for batch receives: [ring id, memory, offset of its Int32 meta area, senders by index]. */
+  registerRing(slots: number, slotSize: number, pack: boolean): [number, ArrayBuffer, number, SocketAddress[]];
+  releaseRing(ring: number): void;
+  /** One batch into a ring, as recv(): datagrams or -errno at once, or queued (undefined); a packing ring's Buffer in out[2]. */
+  recvBatch(id: number, ring: number, flags: number, tryNow: boolean, out: unknown[]): number | undefined;
   cancelRecv(id: number): boolean;
   setInterest(readable: boolean, writable: boolean): void;
   setErrorReports(on: boolean): void;

@@ -2,14 +2,16 @@
  * The event-loop layer: a {@link Socket} owns one non-blocking descriptor and performs the
  * same syscalls as the flat API without ever blocking the thread. I/O methods return promises;
  * readiness comes from a libuv poll watcher on the loop of the calling thread (main or worker),
- * started only while an operation waits. When the socket is readable the native side drains
- * the pending receives itself (non-blocking `recvmsg` until `EAGAIN`, at most 32 a wake-up)
+ * started only while an operation waits. Every receive takes one path, in native code
+ * (native/socket_handle.cc): made at once when nothing waits before it and the last one did
+ * not find the kernel's queue empty, otherwise queued; when the socket is readable the native
+ * side drains the queue itself (non-blocking `recvmmsg` until `EAGAIN`, at most 32 a wake-up)
  * and hands JavaScript all results of one wake-up at once.
  * @module
  */
 import * as os from 'node:os';
 
-import { AddressDecoder, sockaddr, type AddressInput, type EncodedAddress, type SocketAddress } from './address';
+import { sockaddr, type AddressInput, type EncodedAddress, type SocketAddress } from './address';
 import { F_GETFD, F_SETFD, FD_CLOEXEC, MSG_PEEK, MSG_TRUNC, SOL_SOCKET, SOL_UDP, SO_ERROR, UDP_GRO } from './constants';
 import { AbortError, ArgumentTypeError, SocketClosedError, UnsupportedError, socketError } from './errors';
 import { ErrorReports, type ErrorReport } from './error-reports';
@@ -111,11 +113,9 @@ const kDeliver = Symbol('deliver');
 const kReady = Symbol('ready');
 const kErrors = Symbol('errors');
 
-// Per module instance (so per thread): receives without a caller buffer that complete at once
-// go through this scratch space, then into a Buffer of the datagram's size.
-let scratch: Buffer | undefined;
-const decoder = new AddressDecoder();
-const resultOut = new Int32Array(2);
+// Per module instance (so per thread): where a receive done at once puts its sender, whether
+// it was truncated, and its Buffer (native/socket_handle.cc), read before anything else runs.
+const receiveOut: unknown[] = [undefined, false, undefined];
 
 /**
  * A socket whose I/O never blocks the thread.
@@ -308,10 +308,9 @@ export class Socket implements AsyncIterable<Datagram> {
     return this.#rejected(() => {
       const fd = this.#open(kind);
       const buf = ArrayBuffer.isView(bufOrOptions) ? bufOrOptions : undefined;
-      const options = buf ? maybeOptions : (bufOrOptions as WaitOptions | undefined);
       // The options first: their getters are user code, which could detach the buffer after
-      // it was checked.
-      checkWaitOptions(options);
+      // it was checked. What they returned is what the wait uses.
+      const options = checkWaitOptions(buf ? maybeOptions : (bufOrOptions as WaitOptions | undefined));
       const size = buf ? checkBuffer(buf, 'buf') : 0;
       if (options?.signal?.aborted) throw new AbortError(kind, options.signal.reason);
       if (this.#gro !== null) {
@@ -327,30 +326,30 @@ export class Socket implements AsyncIterable<Datagram> {
         return this.#readNowOrWait(kind, fd, options, buf ? [buf] : [], (from) => this.#readSegments(from, take));
       }
 
-      // Nothing queued before it: try at once (the datagram may already be there).
-      if (this.#receives.size === 0 && this.#batches.size === 0) {
-        const space = buf ? undefined : (scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE));
-        const result = this.#reports.retry(() => {
-          const got = binding.recvfrom(fd, buf ?? space!, 0, decoder.scratch, resultOut);
-          if (trace.socketCall(got)) trace.recvfrom(fd, buf ?? space!, 0, got, got < 0 ? undefined : decoder.decode(resultOut[0]!), resultOut[1]!, false);
-          return got;
-        });
-        if (result >= 0) {
-          const data = space ? Buffer.from(space.subarray(0, Math.min(result, SCRATCH_SIZE))) : undefined;
-          const truncated = (resultOut[1]! & MSG_TRUNC) !== 0;
-          return Promise.resolve(this.#completed(kind, buf === undefined, result, decoder.decode(resultOut[0]!), truncated, data));
-        }
-        if (!wouldBlock(-result)) return Promise.reject(socketError(-result, kind));
+      // One receive path (native/socket_handle.cc): the native side makes the receive at once
+      // when nothing waits before it, or queues it under the id the wait will get. While
+      // tracing, the drain reports the syscalls it makes (printed in [kDeliver]).
+      this.#syncTracing();
+      const handle = this.#handle!;
+      const id = this.#receives.nextId;
+      const tryNow = this.#batches.size === 0;
+      const got = this.#reports.retry(() => handle.recv(id, buf, size, 0, tryNow, receiveOut));
+      if (got === undefined) return this.#receives.wait(kind, { ownBuffer: buf === undefined, buf }, options);
+      const [from, truncated, data] = receiveOut as [SocketAddress, boolean, Buffer | undefined];
+      receiveOut[2] = undefined; // hold no datagram alive
+      if (trace.socketCall(got)) {
+        trace.recvfrom(fd, buf ?? (data ? withRoom(data, SCRATCH_SIZE) : noBuffer), 0, got, got < 0 ? undefined : from, truncated ? MSG_TRUNC : 0, false);
       }
-
-      // The native drain makes it when the socket is readable, and hands back its id.
-      // While tracing, the drain also reports the syscalls it makes (printed in [kDeliver]).
-      if (this.#tracing !== trace.enabled) {
-        this.#tracing = trace.enabled;
-        this.#handle!.traceCalls(trace.enabled);
-      }
-      return this.#receives.wait(kind, { ownBuffer: buf === undefined, buf }, options, (id) => this.#handle!.recv(id, buf, 0, size, 0));
+      if (got < 0) return Promise.reject(socketError(-got, kind));
+      return Promise.resolve(this.#completed(kind, buf === undefined, got, from, truncated, data));
     });
+  }
+
+  // What the native drain was last told: report its syscalls (the trace is on) or not.
+  #syncTracing(): void {
+    if (this.#tracing === trace.enabled) return;
+    this.#tracing = trace.enabled;
+    this.#handle!.traceCalls(trace.enabled);
   }
 
   #completed(kind: string, ownBuffer: boolean, bytes: number, from: SocketAddress, truncated: boolean, data: Buffer | undefined): unknown {

@@ -18,14 +18,19 @@ export interface WaitOptions {
   timeout?: number;
 }
 
-/** Checks {@link WaitOptions} before anything is done (their getters are user code). */
-export function checkWaitOptions(options: WaitOptions | undefined): void {
-  if (options === undefined) return;
+/**
+ * Checks {@link WaitOptions} before anything is done, and returns what was checked: each getter
+ * (user code) is read once, so nothing it does later changes the options a wait uses.
+ */
+export function checkWaitOptions(options: WaitOptions | undefined): WaitOptions | undefined {
+  if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options);
-  if (options.timeout !== undefined) checkInteger(options.timeout, 'options.timeout', 0, 2 ** 31 - 1);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw invalidType('options.signal', 'an AbortSignal', options.signal);
+  const { signal, timeout } = options;
+  if (timeout !== undefined) checkInteger(timeout, 'options.timeout', 0, 2 ** 31 - 1);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalidType('options.signal', 'an AbortSignal', signal);
   }
+  return { signal, timeout };
 }
 
 /** One waiting operation: what the Socket needs to finish it, and how to settle its promise. */
@@ -72,6 +77,11 @@ export class WaitQueue<T, D> {
   /** How many operations wait. */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** The id the next queued operation gets (a native queue may learn it first). */
+  get nextId(): number {
+    return this.#nextId;
   }
 
   /** The operation that waited longest, left in the queue. */

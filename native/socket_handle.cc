@@ -29,12 +29,16 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
   limits.Set("readable", Napi::Number::New(env, kReadable));
   limits.Set("writable", Napi::Number::New(env, kWritable));
   limits.Set("deliveryStride", Napi::Number::New(env, kDeliveryStride));
+  limits.Set("ringMetaStride", Napi::Number::New(env, kRingMetaStride));
   limits.Set("errorReportStride", Napi::Number::New(env, kErrorReportStride));
   limits.Set("traceCallStride", Napi::Number::New(env, kTraceCallStride));
   return DefineClass(env, "SocketHandle",
                      {
                          StaticValue("limits", limits, napi_enumerable),
                          InstanceMethod<&SocketHandle::Recv>("recv"),
+                         InstanceMethod<&SocketHandle::RegisterRing>("registerRing"),
+                         InstanceMethod<&SocketHandle::ReleaseRing>("releaseRing"),
+                         InstanceMethod<&SocketHandle::RecvBatch>("recvBatch"),
                          InstanceMethod<&SocketHandle::CancelRecv>("cancelRecv"),
                          InstanceMethod<&SocketHandle::SetInterest>("setInterest"),
                          InstanceMethod<&SocketHandle::Close>("close"),
@@ -93,6 +97,7 @@ void SocketHandle::CloseNow() {
   if (closed_) return;
   closed_ = true;
   receives_.clear();
+  rings_.clear();
   if (watching_) {
     watching_ = false;
     ObjectWrap::Unref();
@@ -117,24 +122,231 @@ void SocketHandle::OnClosed(uv_handle_t* handle) {
   addon->HandleClosed();
 }
 
-// recv(id, buffer | undefined, offset, length, flags) -> false when the handle is closed.
+// recv(id, buffer | undefined, length, flags, tryNow, out) -> bytes or -errno when done at once,
+// undefined when queued. One path for every recvfrom()/recv() of a Socket: when nothing waits
+// before it (`tryNow`: JavaScript has nothing queued either) and the last receive did not find
+// the queue empty, it is made at once, as libuv does; otherwise the drain makes it when the
+// socket is readable. Done at once, out[0] is the sender, out[1] whether it was truncated,
+// out[2] the Buffer of a receive without a caller buffer.
 Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t id = static_cast<uint32_t>(ArgInteger(info, 0, "id", 0, UINT32_MAX));
-  PendingRecv request{id, Napi::Reference<Napi::Value>(), 0, 0, 0};
-  if (!info[1].IsUndefined()) {
+  bool own = info[1].IsUndefined();
+  ByteSpan bytes{nullptr, 0};
+  size_t length = 0;
+  if (!own) {
     // Checked now for the caller's sake, and again when the kernel writes into it: the memory
     // may be detached or shrunk in between.
-    ArgByteRange(info, 1, "buffer");
-    request.buffer = Napi::Persistent(info[1]);
-    request.offset = static_cast<size_t>(ArgInteger(info, 2, "offset", 0, INT32_MAX));
-    request.length = static_cast<size_t>(ArgInteger(info, 3, "length", 0, INT32_MAX));
+    bytes = ArgBytes(info, 1, "buffer");
+    length = static_cast<size_t>(ArgInteger(info, 2, "length", 0, INT32_MAX));
+    if (length > bytes.length) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "length is beyond the buffer");
   }
-  request.flags = ArgInt32(info, 4, "flags");
-  if (closed_) return Napi::Boolean::New(env, false);
+  int flags = ArgInt32(info, 3, "flags");
+  bool try_now = ArgBool(info, 4, "tryNow");
+  if (!info[5].IsArray()) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "out must be an array");
+  if (closed_) return Napi::Number::New(env, -EBADF);
+  if (try_now && receives_.empty() && !drained_) {
+    uint8_t* data = bytes.data;
+    if (own) {
+      EnsureArena(1);
+      data = arena_.get();
+      length = kScratchSize;
+    }
+    ssize_t received = ReceiveOne(env, data, length, flags, info[5].As<Napi::Array>(), own);
+    if (received != -EAGAIN && received != -EWOULDBLOCK) return Napi::Number::New(env, static_cast<double>(received));
+    drained_ = true;
+  }
+  PendingRecv request{id, Napi::Reference<Napi::Value>(), length, flags, -1};
+  if (!own) request.buffer = Napi::Persistent(info[1]);
   receives_.push_back(std::move(request));
   UpdateWatcher();
-  return Napi::Boolean::New(env, true);
+  return env.Undefined();
+}
+
+ssize_t SocketHandle::ReceiveOne(Napi::Env env, uint8_t* data, size_t length, int flags, Napi::Array out, bool own) {
+  sockaddr_storage from;
+  iovec iov{data, length};
+  msghdr message;
+  InitMessage(&message, &iov, &from, sizeof from);
+  receive_syscalls_++;
+  ssize_t received = RetryOnEintr([&] { return recvmsg(fd_, &message, flags); });
+  if (received < 0) return -errno;
+  socklen_t from_length = message.msg_namelen < sizeof from ? message.msg_namelen : sizeof from;
+  out.Set(0u, SenderAddress(env, from, from_length));
+  out.Set(1u, Napi::Boolean::New(env, (message.msg_flags & MSG_TRUNC) != 0));
+  if (own) out.Set(2u, Napi::Buffer<uint8_t>::Copy(env, data, std::min(static_cast<size_t>(received), length)));
+  return received;
+}
+
+void SocketHandle::EnsureArena(size_t slots) {
+  if (arena_slots_ >= slots) return;
+  arena_.reset(new uint8_t[slots * kScratchSize]);  // uninitialised: only what arrives is touched
+  arena_slots_ = slots;
+}
+
+// registerRing(slots, slotSize, pack) -> [id, memory, metaOffset, senders]: memory for batch
+// receives, allocated once (see Ring). A packing ring's slots are the handle's scratch arena
+// (slots of kScratchSize), so its memory is the meta area only.
+Napi::Value SocketHandle::RegisterRing(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t slots = static_cast<size_t>(ArgInteger(info, 0, "slots", 1, static_cast<int64_t>(kMaxBatch)));
+  size_t slot_size = static_cast<size_t>(ArgInteger(info, 1, "slotSize", 1, static_cast<int64_t>(kScratchSize)));
+  bool pack = ArgBool(info, 2, "pack");
+  auto ring = std::make_unique<Ring>();
+  ring->slots = slots;
+  ring->pack = pack;
+  ring->slot_size = pack ? kScratchSize : slot_size;
+  // The meta area is Int32-aligned after the slots.
+  size_t data_bytes = pack ? 0 : (slots * slot_size + 7) / 8 * 8;
+  ring->meta_offset = data_bytes;
+  Napi::ArrayBuffer memory = Napi::ArrayBuffer::New(env, data_bytes + (1 + slots * kRingMetaStride) * sizeof(int32_t));
+  Napi::Array senders = Napi::Array::New(env, slots);
+  ring->memory = Napi::Persistent(memory);
+  ring->senders = Napi::Persistent(senders.As<Napi::Object>());
+  ring->sender_keys.resize(slots);
+  ring->sender_lengths.assign(slots, 0);
+  ring->sender_batch.assign(slots, 0);
+  size_t id = 0;
+  while (id < rings_.size() && rings_[id] != nullptr) id++;
+  if (id == rings_.size()) rings_.push_back(nullptr);
+  rings_[id] = std::move(ring);
+  Napi::Array result = Napi::Array::New(env, 4);
+  result.Set(0u, Napi::Number::New(env, static_cast<double>(id)));
+  result.Set(1u, memory);
+  result.Set(2u, Napi::Number::New(env, static_cast<double>(data_bytes)));
+  result.Set(3u, senders);
+  return result;
+}
+
+SocketHandle::Ring* SocketHandle::RingOf(int id) {
+  if (id < 0 || static_cast<size_t>(id) >= rings_.size()) return nullptr;
+  return rings_[static_cast<size_t>(id)].get();
+}
+
+// releaseRing(id): the ring's memory is JavaScript's alone again (a request still queued for
+// it is withdrawn first: it would write into memory nobody reads).
+Napi::Value SocketHandle::ReleaseRing(const Napi::CallbackInfo& info) {
+  int id = static_cast<int>(ArgInteger(info, 0, "id", 0, INT32_MAX));
+  if (RingOf(id) == nullptr) return info.Env().Undefined();
+  for (auto it = receives_.begin(); it != receives_.end();) {
+    it = it->ring == id ? receives_.erase(it) : it + 1;
+  }
+  rings_[static_cast<size_t>(id)].reset();
+  UpdateWatcher();
+  return info.Env().Undefined();
+}
+
+// recvBatch(id, ring, flags, tryNow, out) -> datagrams or -errno when done at once, undefined
+// when queued (as recv()). A packing ring's Buffer is out[2].
+Napi::Value SocketHandle::RecvBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t id = static_cast<uint32_t>(ArgInteger(info, 0, "id", 0, UINT32_MAX));
+  int ring_id = static_cast<int>(ArgInteger(info, 1, "ring", 0, INT32_MAX));
+  int flags = ArgInt32(info, 2, "flags");
+  bool try_now = ArgBool(info, 3, "tryNow");
+  if (!info[4].IsArray()) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "out must be an array");
+  Ring* ring = RingOf(ring_id);
+  if (ring == nullptr) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "no such ring");
+  if (closed_) return Napi::Number::New(env, -EBADF);
+  if (try_now && receives_.empty() && !drained_) {
+    Napi::Value packed = env.Undefined();
+    int received = ReceiveRing(env, *ring, flags, &packed);
+    if (received != -EAGAIN && received != -EWOULDBLOCK) {
+      if (ring->pack) info[4].As<Napi::Array>().Set(2u, packed);
+      return Napi::Number::New(env, received);
+    }
+  }
+  receives_.push_back(PendingRecv{id, Napi::Reference<Napi::Value>(), 0, flags, ring_id});
+  UpdateWatcher();
+  return env.Undefined();
+}
+
+uint32_t SocketHandle::RingSender(Napi::Env env, Ring& ring, const sockaddr_storage& from, socklen_t length) {
+  auto same = [&](size_t i) {
+    return ring.sender_lengths[i] == length && std::memcmp(&ring.sender_keys[i], &from, length) == 0;
+  };
+  size_t found = ring.slots;
+  if (same(ring.last_sender)) {
+    found = ring.last_sender;
+  } else {
+    for (size_t i = 0; i < ring.slots; i++) {
+      if (same(i)) {
+        found = i;
+        break;
+      }
+    }
+  }
+  if (found == ring.slots) {
+    // A new sender: an index this batch has not used (there are as many as datagrams).
+    for (size_t i = 0; i < ring.slots; i++) {
+      size_t candidate = (ring.last_sender + 1 + i) % ring.slots;
+      if (ring.sender_batch[candidate] != ring.batch) {
+        found = candidate;
+        break;
+      }
+    }
+    std::memcpy(&ring.sender_keys[found], &from, length);
+    ring.sender_lengths[found] = length;
+    ring.senders.Value().Set(static_cast<uint32_t>(found), SenderAddress(env, from, length));
+  }
+  ring.sender_batch[found] = ring.batch;
+  ring.last_sender = found;
+  return static_cast<uint32_t>(found);
+}
+
+int SocketHandle::ReceiveRing(Napi::Env env, Ring& ring, int flags, Napi::Value* packed) {
+  Napi::ArrayBuffer memory = ring.memory.Value();
+  // The caller can detach the memory (view.buffer.transfer()): never write into what is gone.
+  if (memory.IsDetached()) return -EFAULT;
+  uint8_t* base = static_cast<uint8_t*>(memory.Data());
+  uint8_t* slots = base;
+  if (ring.pack) {
+    EnsureArena(ring.slots);
+    slots = arena_.get();
+  }
+  if (batch_entries_.size() < ring.slots) {
+    batch_entries_.resize(ring.slots);
+    batch_from_.resize(ring.slots);
+    batch_received_.resize(ring.slots);
+  }
+  for (size_t i = 0; i < ring.slots; i++) {
+    batch_entries_[i] = BatchEntry{slots + i * ring.slot_size, ring.slot_size, nullptr, 0};
+  }
+  receive_syscalls_++;
+  int received = ReceiveBatch(fd_, batch_entries_.data(), ring.slots, flags, batch_from_.data(),
+                              batch_received_.data(), batch_scratch_);
+  if (received < 0) {
+    int error = errno;
+    if (error == EAGAIN || error == EWOULDBLOCK) drained_ = true;
+    return -error;
+  }
+  if (static_cast<size_t>(received) < ring.slots) drained_ = true;  // the queue is empty
+  int32_t* meta = reinterpret_cast<int32_t*>(base + ring.meta_offset);
+  meta[0] = received;
+  ring.batch++;
+  size_t total = 0;
+  for (int i = 0; i < received; i++) {
+    const BatchReceived& got = batch_received_[i];
+    size_t bytes = std::min(got.bytes, ring.slot_size);
+    socklen_t from_length = got.from_length < sizeof(sockaddr_storage) ? got.from_length : sizeof(sockaddr_storage);
+    int32_t* entry = meta + 1 + i * kRingMetaStride;
+    // The datagram's own size: more than the slot when it was truncated (as recvfrom reports).
+    entry[0] = static_cast<int32_t>(got.bytes);
+    entry[1] = got.flags;
+    entry[2] = static_cast<int32_t>(RingSender(env, ring, batch_from_[i], from_length));
+    total += bytes;
+  }
+  if (ring.pack) {
+    Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::New(env, total);
+    size_t at = 0;
+    for (int i = 0; i < received; i++) {
+      size_t bytes = std::min(batch_received_[i].bytes, ring.slot_size);
+      if (bytes > 0) std::memcpy(buffer.Data() + at, batch_entries_[i].data, bytes);
+      at += bytes;
+    }
+    *packed = buffer;
+  }
+  return received;
 }
 
 // cancelRecv(id) -> whether the request was still pending (an abort or a timeout).
@@ -276,6 +488,7 @@ void SocketHandle::HandlePoll(int status, int events) {
     if (!error_reports_) DrainErrorQueue(env);
     events = UV_READABLE | UV_WRITABLE;
   }
+  if (events & UV_READABLE) drained_ = false;
   if ((events & UV_READABLE) && !receives_.empty()) {
     DrainReceives(env, error);
     error = 0;
@@ -329,14 +542,25 @@ void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
   // Batches of the pending receives, one recvmmsg each (a loop of recvmsg without it).
   int done = 0;
   while (done < kMaxReceivesPerWakeup && !receives_.empty()) {
+    if (receives_.front().ring >= 0) {
+      // A batch into a registered ring: one recvmmsg of its own.
+      PendingRecv& request = receives_.front();
+      Ring* ring = RingOf(request.ring);
+      Napi::Value packed = env.Undefined();
+      int received = ReceiveRing(env, *ring, request.flags, &packed);
+      if (received == -EAGAIN || received == -EWOULDBLOCK) break;
+      if (trace_calls_) traced(request.flags, ring->slots, received);
+      push(request.id, received, env.Undefined(), false, packed);
+      receives_.pop_front();
+      done += std::max(received, 1);
+      if (drained_) break;
+      continue;
+    }
     size_t wanted = std::min<size_t>(receives_.size(), static_cast<size_t>(kMaxReceivesPerWakeup - done));
     int flags = receives_.front().flags;
     size_t owned = 0;
     for (size_t i = 0; i < wanted; i++) owned += receives_[i].buffer.IsEmpty() ? 1 : 0;
-    if (arena_slots_ < owned) {
-      arena_.reset(new uint8_t[owned * kScratchSize]);  // uninitialised: only what arrives is touched
-      arena_slots_ = owned;
-    }
+    EnsureArena(owned);
     if (batch_entries_.size() < wanted) {
       batch_entries_.resize(wanted);
       batch_from_.resize(wanted);
@@ -347,19 +571,18 @@ void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
     bool failed_head = false;
     for (; prepared < wanted; prepared++) {
       PendingRecv& request = receives_[prepared];
-      if (request.flags != flags) break;  // one batch, one set of flags
+      if (request.flags != flags || request.ring >= 0) break;  // one batch, one set of flags
       if (request.buffer.IsEmpty()) {
         batch_entries_[prepared] = BatchEntry{arena_.get() + slot++ * kScratchSize, kScratchSize, nullptr, 0};
         continue;
       }
       ByteSpan bytes = BytesOf(env, request.buffer.Value(), "buffer");
-      if (request.offset + request.length > bytes.length) {
+      if (request.length > bytes.length) {
         // Detached or shrunk since it was queued: never write outside what exists now.
         if (prepared == 0) failed_head = true;
         break;
       }
-      uint8_t* data = bytes.data == nullptr ? nullptr : bytes.data + request.offset;
-      batch_entries_[prepared] = BatchEntry{data, request.length, nullptr, 0};
+      batch_entries_[prepared] = BatchEntry{bytes.data, request.length, nullptr, 0};
     }
     if (failed_head) {
       push(receives_.front().id, -EFAULT, env.Undefined(), false, env.Undefined());
@@ -372,7 +595,10 @@ void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
                                 batch_received_.data(), batch_scratch_);
     if (received == -1) {
       int error = errno;
-      if (error == EAGAIN || error == EWOULDBLOCK) break;  // drained (or a spurious wake-up)
+      if (error == EAGAIN || error == EWOULDBLOCK) {
+        drained_ = true;  // drained (or a spurious wake-up)
+        break;
+      }
       if (trace_calls_) traced(flags, prepared, -error);
       // An error belongs to the oldest receive (ECONNREFUSED is reported once); go on.
       push(receives_.front().id, -error, env.Undefined(), false, env.Undefined());
@@ -395,7 +621,10 @@ void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
       receives_.pop_front();
     }
     done += received;
-    if (static_cast<size_t>(received) < prepared) break;  // the queue is empty
+    if (static_cast<size_t>(received) < prepared) {
+      drained_ = true;  // the queue is empty
+      break;
+    }
   }
   if (n > 0) CallIntoJs(on_recv_, {results, trace_calls_ ? napi_value(calls) : napi_value(env.Undefined())});
 }

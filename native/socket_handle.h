@@ -30,8 +30,12 @@ constexpr size_t kScratchSize = 65536;
 // What JavaScript learns from onReady(events, error).
 constexpr int kReadable = 1;
 constexpr int kWritable = 2;
-// onRecv(results): [id, bytes or -errno, from, truncated, buffer] per completed receive.
+// onRecv(results): [id, bytes or -errno, from, truncated, buffer] per completed receive (a ring
+// batch: [id, datagrams or -errno, undefined, false, packed Buffer or undefined]).
 constexpr int kDeliveryStride = 5;
+// A ring's meta area (Int32Array at metaOffset of its memory): [datagrams, then per datagram
+// bytes, msg_flags, sender index].
+constexpr int kRingMetaStride = 3;
 // onErrors(reports): [destination, control entries, payload] per error-queue report.
 constexpr int kErrorReportStride = 3;
 // The drain's receive syscalls while tracing: [flags, vlen, result or -errno] each.
@@ -63,12 +67,37 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   struct PendingRecv {
     uint32_t id;
     Napi::Reference<Napi::Value> buffer;  // empty: allocate a Buffer of the datagram's size
-    size_t offset;
     size_t length;
     int flags;
+    int ring;  // >= 0: a batch into that registered ring (buffer and length unused)
+  };
+
+  // Memory registered once for batch receives (Socket.batches(), for await): one recvmmsg of up
+  // to `slots` datagrams per request, their sizes, flags and senders written to the meta area,
+  // one crossing into JavaScript per batch. A packing ring receives into the handle's scratch
+  // arena and hands JavaScript one Buffer of the batch's bytes, back to back (datagrams the
+  // caller keeps); otherwise the datagrams stay in the ring's own slots (views the caller reads
+  // before asking for the next batch).
+  struct Ring {
+    Napi::Reference<Napi::ArrayBuffer> memory;  // [slots * slot_size bytes, unless packing][meta]
+    Napi::ObjectReference senders;             // decoded sender addresses, by the meta's index
+    size_t slots;
+    size_t slot_size;
+    size_t meta_offset;
+    bool pack;
+    // Which sender each index of `senders` holds, and the batch that last used it: an index
+    // used by the batch being read is never reassigned within it.
+    std::vector<sockaddr_storage> sender_keys;
+    std::vector<socklen_t> sender_lengths;
+    std::vector<uint32_t> sender_batch;
+    uint32_t batch = 0;
+    size_t last_sender = 0;
   };
 
   Napi::Value Recv(const Napi::CallbackInfo& info);
+  Napi::Value RegisterRing(const Napi::CallbackInfo& info);
+  Napi::Value ReleaseRing(const Napi::CallbackInfo& info);
+  Napi::Value RecvBatch(const Napi::CallbackInfo& info);
   Napi::Value CancelRecv(const Napi::CallbackInfo& info);
   Napi::Value SetInterest(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -85,6 +114,15 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   // Receives into the pending requests until EAGAIN, the queue is empty, or the cap is hit.
   // `pending_error` (from SO_ERROR) fails the first request before anything is read.
   void DrainReceives(Napi::Env env, int pending_error);
+  // One recvmsg into `data` (the caller's bytes, or an arena slot): bytes or -errno; the
+  // sender, msg_flags and, without a caller buffer, a Buffer of the datagram in `out`.
+  ssize_t ReceiveOne(Napi::Env env, uint8_t* data, size_t length, int flags, Napi::Array out, bool own);
+  // One recvmmsg into a ring: datagrams received (its meta written), or -errno. A packing ring's
+  // Buffer goes to `packed`.
+  int ReceiveRing(Napi::Env env, Ring& ring, int flags, Napi::Value* packed);
+  uint32_t RingSender(Napi::Env env, Ring& ring, const sockaddr_storage& from, socklen_t length);
+  Ring* RingOf(int id);
+  void EnsureArena(size_t slots);
   // Reads the socket's error queue (Linux, IP_RECVERR) until it is empty, so that POLLERR
   // clears and the watcher goes idle; hands the reports to JavaScript when it asked for them.
   // Returns how many reports it read.
@@ -105,6 +143,10 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   bool trace_calls_ = false;    // the trace is on: the drain reports each receive syscall it makes
   int watched_events_ = 0;
   bool stopped_by_libuv_ = false;  // after UV_EBADF the watcher must be started again
+  // The last receive found the kernel's queue empty (EAGAIN, or fewer datagrams than asked
+  // for): the next one waits for readiness instead of trying a syscall that would answer
+  // EAGAIN. Cleared by every readable event (the watcher is level-triggered: nothing is missed).
+  bool drained_ = false;
   uv_poll_t* poll_ = nullptr;  // heap: freed in OnClosed, which may run after this object is gone
   AddonData* addon_;
   std::deque<PendingRecv> receives_;
@@ -117,6 +159,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   std::vector<BatchEntry> batch_entries_;
   std::vector<sockaddr_storage> batch_from_;
   std::vector<BatchReceived> batch_received_;
+  std::vector<std::unique_ptr<Ring>> rings_;  // by id; a released one is null until reused
   Napi::FunctionReference on_recv_;
   Napi::FunctionReference on_ready_;
   Napi::FunctionReference on_errors_;

@@ -258,6 +258,48 @@ describe('Socket: the event loop', () => {
     expect(server.socket.stats()).toMatchObject({ watching: false, pendingReceives: 0 });
   });
 
+  it('one receive path: a datagram already queued is received in the call, without a wake-up', async () => {
+    const server = udp();
+    const client = udp();
+    await client.socket.sendto(Buffer.from('ready'), server.addr);
+    await client.socket.sendto(Buffer.from('set'), server.addr);
+    const before = server.socket.stats();
+    const into = Buffer.alloc(16);
+    await expect(server.socket.recvfrom()).resolves.toEqual({ data: Buffer.from('ready'), from: client.addr, truncated: false });
+    await expect(server.socket.recvfrom(into)).resolves.toEqual({ bytes: 3, from: client.addr, truncated: false });
+    expect(into.subarray(0, 3).toString()).toBe('set');
+    const after = server.socket.stats();
+    expect(after.wakeups).toBe(before.wakeups);
+    expect(after.receiveSyscalls - before.receiveSyscalls).toBe(2);
+    expect(after.watching).toBe(false);
+  });
+
+  it('a receive after the queue was found empty waits for readiness instead of trying a syscall first', async () => {
+    const server = udp();
+    const client = udp();
+    // Found empty: one syscall (EAGAIN); the receive waits, and times out.
+    await expect(server.socket.recvfrom({ timeout: 1 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    expect(server.socket.stats().receiveSyscalls).toBe(1);
+    // Nothing was readable since: this receive is queued without a syscall that would answer EAGAIN.
+    const second = server.socket.recvfrom();
+    expect(server.socket.stats()).toMatchObject({ receiveSyscalls: 1, pendingReceives: 1 });
+    await client.socket.sendto(Buffer.from('two'), server.addr);
+    expect((await second).data.toString()).toBe('two');
+  });
+
+  it('receives made while others wait complete in the order they were made', async () => {
+    const server = udp();
+    const client = udp();
+    const into = Buffer.alloc(8);
+    const results = [server.socket.recvfrom(), server.socket.recv(into), server.socket.recvfrom()];
+    for (const text of ['a', 'bb', 'ccc']) await client.socket.sendto(Buffer.from(text), server.addr);
+    const [a, b, c] = await Promise.all(results);
+    expect((a as { data: Buffer }).data.toString()).toBe('a');
+    expect(b).toBe(2);
+    expect(into.subarray(0, 2).toString()).toBe('bb');
+    expect((c as { data: Buffer }).data.toString()).toBe('ccc');
+  });
+
   it('a pending receive keeps the process alive; unref() lets it exit', () => {
     const script = (unref: boolean): string => `
       const { Socket, AF_INET, SOCK_DGRAM } = require('bsdsock');
