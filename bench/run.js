@@ -307,6 +307,7 @@ async function loadsGroup(load) {
     { id: 'bsdsock.socket-iter', label: 'bsdsock Socket, for await (const d of socket)', run: (o) => node('recv.js', ['socket-iter', count, warmup, idleMs, rcvbuf], o) },
     { id: 'bsdsock.socket-recvfrom', label: 'bsdsock Socket, await recvfrom(buf) in one loop', run: (o) => node('recv.js', ['socket', count, warmup, idleMs, rcvbuf, 1], o) },
     { id: 'bsdsock.socket-batch', label: 'bsdsock Socket, await recvmmsg(64 buffers) in a loop', run: (o) => node('recv.js', ['socket-batch', count, warmup, idleMs, rcvbuf, 64], o) },
+    { id: 'bsdsock.socket-ring', label: 'bsdsock Socket, for await (const batch of socket.batches({ count: 64 }))', run: (o) => node('recv.js', ['socket-ring', count, warmup, idleMs, rcvbuf, 64], o) },
     ...peers,
   ];
   const tag = load === 'saturating' ? 'sat ' : 'wake';
@@ -334,6 +335,7 @@ async function recvGroup() {
     { id: 'bsdsock.socket', label: 'bsdsock Socket, 64 × await recvfrom(buf) pending', run: (o) => node('recv.js', ['socket', count, warmup, idleMs, rcvbuf, 64], o) },
     { id: 'bsdsock.socket-iter', label: 'bsdsock Socket, for await (const d of socket)', run: (o) => node('recv.js', ['socket-iter', count, warmup, idleMs, rcvbuf], o) },
     { id: 'bsdsock.socket-batch', label: 'bsdsock Socket, await recvmmsg(64 buffers) in a loop', run: (o) => node('recv.js', ['socket-batch', count, warmup, idleMs, rcvbuf, 64], o) },
+    { id: 'bsdsock.socket-ring', label: 'bsdsock Socket, for await (const batch of socket.batches({ count: 64 }))', run: (o) => node('recv.js', ['socket-ring', count, warmup, idleMs, rcvbuf, 64], o) },
     { id: 'dgram', label: "node:dgram, socket.on('message')", run: (o) => node('recv.js', ['dgram', count, warmup, idleMs, rcvbuf], o) },
   ];
   const raw = await alternate(contenders, reps, async (k, rep) => {
@@ -386,7 +388,7 @@ async function memoryGroup() {
   const gro = config.gro;
   const gsoFlood = (port) => c('flood', [port, sendCount, gro.rate, gro.burst, Math.ceil((sendCount / gro.rate) * 1000) + 5000, gro.size, 'gso'], { cpu: cpuOf(0) });
   const results = {};
-  for (const mode of ['socket', 'socket-iter', 'socket-batch', 'socket-gro', 'socket-gro-iter']) {
+  for (const mode of ['socket', 'socket-iter', 'socket-batch', 'socket-ring', 'socket-gro', 'socket-gro-iter']) {
     const onReady = mode.startsWith('socket-gro') ? gsoFlood : flood;
     const r = await node('recv.js', [mode, count, warmup, 1000, 4 << 20, 64], { cpu: cpuOf(1), onReady, timeoutMs: 120000, nodeFlags: ['--expose-gc'] });
     const MiB = 1024 * 1024;
@@ -451,7 +453,7 @@ function summarize(results) {
   }
   if (results.recv) {
     const cpu = (id) => med('recv', id, 'perDatagram');
-    for (const [suffix, id, what] of [['', 'bsdsock.socket', 'Socket (64 pending recvfrom(buf))'], ['-iter', 'bsdsock.socket-iter', 'Socket (for await)'], ['-batch', 'bsdsock.socket-batch', 'Socket (recvmmsg ×64)']]) {
+    for (const [suffix, id, what] of [['', 'bsdsock.socket', 'Socket (64 pending recvfrom(buf))'], ['-iter', 'bsdsock.socket-iter', 'Socket (for await)'], ['-batch', 'bsdsock.socket-batch', 'Socket (recvmmsg ×64)'], ['-ring', 'bsdsock.socket-ring', 'Socket (batches() ×64)']]) {
       const vsDgram = paired('recv', id, 'dgram', 'perDatagram');
       row(`4a${suffix}`, `receive CPU/datagram: ${what} vs node:dgram`, fmtUs(cpu(id)), fmtUs(cpu('dgram')), vsDgram, spread('recv', id, 'dgram', 'perDatagram'), '≤ 0.5×', vsDgram <= 0.5);
       const vsC = paired('recv', id, 'c.recvmmsg', 'perDatagram');
@@ -482,8 +484,8 @@ function summarize(results) {
     row('8f', `${what}: Socket GRO (recvmmsg ×64) vs C UDP_GRO`, fmtUs(cpu('bsdsock.socket-gro')), fmtUs(cpu('c.gro')), paired('gro', 'bsdsock.socket-gro', 'c.gro', 'perDatagram'), spread('gro', 'bsdsock.socket-gro', 'c.gro', 'perDatagram'), 'info', undefined);
   }
   for (const [group, load, refId, refName, targets] of [
-    ['loads-saturating', 'saturating', 'c.recvmmsg', 'C recvmmsg', { 'bsdsock.socket-batch': 1.3 }],
-    ['loads-wake', 'wake-dominated', 'c.epoll', 'C epoll floor', { 'bsdsock.socket-iter': 1.25, 'bsdsock.socket-batch': 1.15 }],
+    ['loads-saturating', 'saturating', 'c.recvmmsg', 'C recvmmsg', { 'bsdsock.socket-ring': 1.3 }],
+    ['loads-wake', 'wake-dominated', 'c.epoll', 'C epoll floor', { 'bsdsock.socket-iter': 1.25, 'bsdsock.socket-ring': 1.15 }],
   ]) {
     if (!results[group]) continue;
     const cpu = (id) => med(group, id, 'perDatagram');
@@ -536,6 +538,7 @@ function summarize(results) {
       ['', 'socket', 'Socket (64 pending recvfrom(buf))'],
       ['-iter', 'socket-iter', 'Socket (for await)'],
       ['-batch', 'socket-batch', 'Socket (recvmmsg ×64)'],
+      ['-ring', 'socket-ring', 'Socket (batches() ×64)'],
       ['-gro', 'socket-gro', 'Socket, GRO on, GSO-sent (recvmmsg ×64)'],
       ['-gro-iter', 'socket-gro-iter', 'Socket, GRO on, GSO-sent (for await)'],
     ]) {

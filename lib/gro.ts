@@ -96,6 +96,15 @@ export class SegmentQueue {
     return { taken };
   }
 
+  /**
+   * A datagram read by other means and not handed out (a `for await` loop ended before it): it
+   * goes out after those already queued, before anything received later.
+   */
+  hold(data: Buffer, from: SocketAddress, truncated: boolean): void {
+    this.#runs.push({ bytes: data, scratch: false, offset: 0, end: data.length, size: Math.max(data.length, 1), from, control: [], truncated, controlTruncated: false });
+    this.#count++;
+  }
+
   /** Copies what is left in the scratch into a Buffer of its own: call before the next receive. */
   settle(): void {
     for (const run of this.#runs) {

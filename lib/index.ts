@@ -43,8 +43,10 @@ export { SEGMENT_SIZE_MAX, udpOffload, type OffloadSupport, type SegmentationMod
 export type { SocketRecvmsgOptions, SocketSendmsgOptions } from './socket-msg';
 export { setTrace, type TraceSink } from './trace';
 export { poll, select, type PollFd, type SelectResult } from './multiplex';
+export { ReceivedBatch, type BatchDatagram } from './receive-ring';
 export {
   Socket,
+  type BatchesOptions,
   type Datagram,
   type ErrorReport,
   type ReceiveResult,

@@ -70,7 +70,7 @@ export interface NativeBinding {
   readonly limits: { maxBatch: number; maxControlSize: number };
   readonly SocketHandle: {
     /** The numbers of the handle's protocol with lib/socket.ts (native/socket_handle.h). */
-    readonly limits: { scratchSize: number; readable: number; writable: number; deliveryStride: number; errorReportStride: number; traceCallStride: number };
+    readonly limits: { scratchSize: number; readable: number; writable: number; deliveryStride: number; ringMetaStride: number; errorReportStride: number; traceCallStride: number };
   } & (new (
     fd: number,
     onRecv: (this: NativeSocketHandle, results: unknown[], calls: number[] | undefined) => void,

@@ -24,11 +24,13 @@ import type { InterfaceSpec } from './multicast';
 import { SegmentQueue, segmentQueueAfter } from './gro';
 import { modeOf, type SegmentationMode, type SegmentationState } from './segment';
 import { bytesOf, flagsOf, receiveBuffers, sendmsgAttempts, socketSendmsg, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
-import { batchOf, batchProgress, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
+import { MAX_BATCH, batchOf, batchProgress, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
+import { BatchIterator, DatagramIterator, type BatchReceiver } from './batch-iterators';
+import { ReceiveRing, type BatchDatagram, type ReceivedBatch } from './receive-ring';
 import { binding, type NativeSocketHandle, type SocketHandleStats } from './native';
 import { refuseOwned } from './ownership';
 import * as trace from './trace';
-import { checkBuffer, checkFd, checkFlags, currentSize, invalidType, outOfRange } from './validate';
+import { checkBuffer, checkFd, checkFlags, checkInteger, currentSize, invalidType, outOfRange } from './validate';
 import { WaitQueue, checkWaitOptions, wouldBlock, type WaitOptions } from './wait-queue';
 
 export type { ErrorReport } from './error-reports';
@@ -61,7 +63,22 @@ interface NativeReceive {
   ownBuffer: boolean;
   /** The caller's buffer (for the trace's line). */
   buf: ArrayBufferView | undefined;
+  /** A batch into this ring (Socket.batches(), for await): resolves to how many it holds. */
+  ring?: ReceiveRing;
 }
+
+/** What {@link Socket.batches} accepts. */
+export interface BatchesOptions {
+  /** Slots of the ring: at most this many datagrams per batch (default 64, at most 1024). */
+  count?: number;
+  /** Bytes per slot: a longer datagram is truncated (default 2048, at most 65536). */
+  size?: number;
+  /** Ends the iteration (as `break` does). */
+  signal?: AbortSignal;
+}
+
+// A for-await loop's ring: at most this many datagrams per wake-up, each in a 64 KiB slot.
+const ITERATOR_SLOTS = 64;
 
 /** A send waiting for room (its operation: sendto, send or sendmsg). */
 interface PendingSend {
@@ -340,9 +357,79 @@ export class Socket implements AsyncIterable<Datagram> {
       if (trace.socketCall(got)) {
         trace.recvfrom(fd, buf ?? (data ? withRoom(data, SCRATCH_SIZE) : noBuffer), 0, got, got < 0 ? undefined : from, truncated ? MSG_TRUNC : 0, false);
       }
-      if (got < 0) return Promise.reject(socketError(-got, kind));
+      if (got < 0) return Promise.reject(receiveError(-got, kind));
       return Promise.resolve(this.#completed(kind, buf === undefined, got, from, truncated, data));
     });
+  }
+
+  /** One batch into a registered ring (see lib/receive-ring.ts): how many datagrams it holds. */
+  #receiveBatch(ring: ReceiveRing, signal: AbortSignal): Promise<number> {
+    return this.#rejected(() => {
+      const fd = this.#open('recvmmsg');
+      ring.generation++; // the last batch's views are stale from here on
+      if (ring.detached) throw receiveError(EFAULT, 'recvmmsg');
+      if (this.#gro !== null) {
+        // GRO on, or datagrams held: the ring is filled from the segment queue (lib/gro.ts).
+        return this.#readNowOrWait('recvmmsg', fd, { signal }, [], (from) => this.#readSegments(from, (queue) => ring.fillFrom(queue)));
+      }
+      this.#syncTracing();
+      const handle = this.#handle!;
+      const id = this.#receives.nextId;
+      const got = this.#reports.retry(() => handle.recvBatch(id, ring.id, 0, this.#batches.size === 0, receiveOut));
+      if (got === undefined) return this.#receives.wait('recvmmsg', { ownBuffer: false, buf: undefined, ring }, { signal }) as Promise<number>;
+      ring.filledByJs = false;
+      ring.packed = receiveOut[2] as Buffer | undefined;
+      receiveOut[2] = undefined;
+      if (trace.socketCall(got)) trace.drained(fd, [0, ring.slots, got], got < 0 ? [] : ring.traced());
+      if (got < 0) return Promise.reject(receiveError(-got, 'recvmmsg'));
+      return Promise.resolve(got);
+    });
+  }
+
+  // What the loops of lib/batch-iterators.ts need of this socket.
+  #receiver(): BatchReceiver {
+    return {
+      register: (slots, slotSize, pack) => new ReceiveRing(this.#handleFor('batches'), slots, slotSize, pack),
+      release: (ring) => this.#handle?.releaseRing(ring.id),
+      receive: (ring, signal) => this.#receiveBatch(ring, signal),
+      oneAtATime: () => this.#gro !== null,
+      recvfrom: (signal) => this.recvfrom({ signal }),
+      hold: (datagrams) => this.#hold(datagrams),
+    };
+  }
+
+  #handleFor(operation: string): NativeSocketHandle {
+    this.#open(operation);
+    return this.#handle!;
+  }
+
+  /**
+   * Datagrams a loop read and did not hand out: the next receives of any kind get them first,
+   * in order (they wait in the segment queue, as GRO's do). Receives already waiting in the
+   * native queue are served from them at once.
+   */
+  #hold(datagrams: readonly BatchDatagram[]): void {
+    if (datagrams.length === 0 || this.#handle === null) return;
+    if (this.#gro === null) {
+      this.#gro = new SegmentQueue();
+      this.#gro.enabled = false; // GRO is off: the queue goes once it is empty
+    }
+    const queue = this.#gro;
+    for (const { data, from, truncated } of datagrams) queue.hold(data, from, truncated);
+    for (const waiter of [...this.#receives.values()]) {
+      if (queue.size === 0) break;
+      if (waiter.data.ring !== undefined || !this.#handle.cancelRecv(waiter.id)) continue;
+      this.#receives.take(waiter.id);
+      const { buf, ownBuffer } = waiter.data;
+      if (buf !== undefined) {
+        const { bytes, from, truncated } = queue.takeInto(buf);
+        waiter.resolve(this.#completed(waiter.operation, false, bytes, from, truncated, undefined));
+      } else {
+        const { data, from, truncated } = queue.takeView();
+        waiter.resolve(this.#completed(waiter.operation, ownBuffer, data.length, from, truncated, data));
+      }
+    }
+    if (queue.size === 0 && !queue.enabled) this.#gro = null;
   }
 
   // What the native drain was last told: report its syscalls (the trace is on) or not.
@@ -368,11 +455,14 @@ export class Socket implements AsyncIterable<Datagram> {
       if (!pending) continue;
       const bytes = results[i + 1] as number;
       if (bytes < 0) {
-        pending.reject(
-          -bytes === EFAULT
-            ? new ArgumentTypeError('ERR_INVALID_STATE', `${pending.operation}: the buffer was detached or shrunk while the receive waited`)
-            : socketError(-bytes, pending.operation),
-        );
+        pending.reject(receiveError(-bytes, pending.operation));
+        continue;
+      }
+      const ring = pending.data.ring;
+      if (ring !== undefined) {
+        ring.filledByJs = false;
+        ring.packed = results[i + 4] as Buffer | undefined;
+        pending.resolve(bytes);
         continue;
       }
       pending.resolve(this.#completed(pending.operation, pending.data.ownBuffer, bytes, results[i + 2] as SocketAddress, results[i + 3] as boolean, results[i + 4] as Buffer | undefined));
@@ -384,6 +474,12 @@ export class Socket implements AsyncIterable<Datagram> {
     for (let i = 0; i < results.length; i += deliveryStride) {
       const bytes = results[i + 1] as number;
       if (bytes < 0) continue; // a failed call is in `calls` with its errno
+      const ring = this.#receives.peek(results[i] as number)?.data.ring;
+      if (ring !== undefined) {
+        ring.packed = results[i + 4] as Buffer | undefined;
+        datagrams.push(...ring.traced());
+        continue;
+      }
       const own = results[i + 4] as Buffer | undefined;
       // A receive without a buffer went into a scratch slot of SCRATCH_SIZE: the iov the kernel got.
       const buf = own ? withRoom(own, SCRATCH_SIZE) : (this.#receives.peek(results[i] as number)?.data.buf ?? noBuffer);
@@ -833,20 +929,40 @@ export class Socket implements AsyncIterable<Datagram> {
   }
 
   /**
-   * Datagrams as they arrive, until the socket is closed. Breaking out of the loop leaves the
-   * socket open.
+   * Datagrams as they arrive, until the socket is closed. Each wake-up's datagrams are read
+   * together (one `recvmmsg`, one Buffer holding their bytes: each `data` is a view of it, yours
+   * to keep) and yielded one by one. Breaking out of the loop leaves the socket open, and loses
+   * nothing: what was read and not yet yielded when the loop ends (`break`, `return`, a throw)
+   * is what the socket's next receive, of any kind, gets first, in order. Inside the loop,
+   * receive through the loop: a `recvfrom()` made there would get datagrams that arrived after
+   * the ones the loop still holds.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Datagram, void, undefined> {
-    for (;;) {
-      let datagram: Datagram;
-      try {
-        datagram = await this.recvfrom();
-      } catch (err) {
-        if (err instanceof SocketClosedError) return;
-        throw err;
-      }
-      yield datagram;
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Datagram> {
+    return new DatagramIterator(this.#receiver(), ITERATOR_SLOTS);
+  }
+
+  /**
+   * Batches of datagrams as they arrive, until the socket is closed: one {@link ReceivedBatch}
+   * per wake-up, read with one `recvmmsg` into a ring of `count` slots of `size` bytes allocated
+   * when the iteration starts, and handed to JavaScript in one call with nothing allocated per
+   * datagram. A batch and its views are valid until the loop asks for the next batch (the end
+   * of the loop's body): copy what must live longer. The ring is released when the loop ends
+   * (`break`, a throw, `return()`, the signal, or close()).
+   *
+   * ```ts
+   * for await (const batch of socket.batches({ count: 64, size: 1500 })) {
+   *   for (let i = 0; i < batch.length; i++) handle(batch.data(i), batch.from(i));
+   * }
+   * ```
+   */
+  batches(options?: BatchesOptions): AsyncIterableIterator<ReceivedBatch> {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) throw invalidType('options', 'an object', options);
+    const { count = 64, size = 2048, signal } = options ?? {};
+    checkInteger(count, 'options.count', 1, MAX_BATCH);
+    checkInteger(size, 'options.size', 1, SCRATCH_SIZE);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidType('options.signal', 'an AbortSignal', signal);
+    this.#open('batches');
+    return new BatchIterator(this.#receiver(), count, size, signal);
   }
 
   /**
@@ -968,6 +1084,13 @@ export class Socket implements AsyncIterable<Datagram> {
   setTTL(ttl: number): number {
     return multicast.setTTL(this.#open('setTTL'), ttl);
   }
+}
+
+/** A receive's errno as its error: EFAULT is memory the caller detached or shrank while it waited. */
+function receiveError(errno: number, operation: string): Error {
+  return errno === EFAULT
+    ? new ArgumentTypeError('ERR_INVALID_STATE', `${operation}: the buffer was detached or shrunk while the receive waited`)
+    : socketError(errno, operation);
 }
 
 /** `data` at the start of a buffer of `size` bytes (only for the trace: it shows the iov's length). */

@@ -9,6 +9,8 @@
 //        socket-iter: bsdsock Socket, `for await (const d of socket)` (a Buffer per datagram)
 //        socket-batch: bsdsock Socket, `await socket.recvmmsg(buffers)` in a loop, PENDING (64)
 //                     buffers of 2048 bytes (one promise and one recvmmsg per wake-up)
+//        socket-ring: bsdsock Socket, `for await (const batch of socket.batches({ count: PENDING,
+//                     size: 2048 }))`: a ring registered once, one batch per wake-up
 //        socket-gro:  bsdsock Socket with setGro(true), `await socket.recvmmsg(buffers)` in a loop
 //                     (each datagram of a coalesced receive a result of its own)
 //        socket-gro-iter: bsdsock Socket with setGro(true), `for await (const d of socket)`
@@ -132,7 +134,7 @@ function ready(port) {
   process.stdout.write(`READY ${port}\n`);
 }
 
-if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch' || mode === 'socket-gro' || mode === 'socket-gro-iter') {
+if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch' || mode === 'socket-ring' || mode === 'socket-gro' || mode === 'socket-gro-iter') {
   const socket = new Socket(AF_INET, SOCK_DGRAM);
   socket.setsockopt(SOL_SOCKET, SO_RCVBUF, rcvbuf);
   socket.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
@@ -164,6 +166,13 @@ if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch' || mo
           throw err;
         }
         for (let i = 0; i < results.length; i++) count();
+      }
+    })();
+  } else if (mode === 'socket-ring') {
+    (async () => {
+      for await (const batch of socket.batches({ count: pending, size: 2048 })) {
+        for (let i = 0; i < batch.length; i++) count();
+        if (finished) break;
       }
     })();
   } else {
