@@ -8,7 +8,9 @@
 //   node bench/profile.js sendto            perf of the flat sendto loop and of the C loop
 //   node bench/profile.js send|sendmmsg|sendmmsg-to
 //   node bench/profile.js recv-socket       perf of a receiver under the 50k/s flood
-//   node bench/profile.js recv-iter|recv-batch|recv-dgram|recv-c-recvmmsg
+//   node bench/profile.js recv-iter|recv-batch|recv-ring|recv-dgram|recv-c-recvmmsg
+//   node bench/profile.js recv-gro-ring --load=gro   a GRO receiver (also recv-gro, recv-gro-iter,
+//                                           recv-flat-gro, recv-c-gro) under rows 8's GSO flood
 //   node bench/profile.js pingpong-flat|pingpong-socket|pingpong-dgram|pingpong-c
 //   node bench/profile.js sendto --callgrind   user-space instructions per call, by function
 //                                           (valgrind; also send, sendmmsg, sendmmsg-to, and
@@ -109,9 +111,11 @@ function withSink(fn) {
 const loadSenders = {
   saturating: (port) => [bin('flood'), port, 100000000, 0, 64, 3000, 64, 'gso'],
   wake: (port) => [bin('send_loop'), port, 64, 3000, 0],
+  // Rows 8: 1200-byte datagrams, GSO sends of 40, 400 k/s (for the GRO receivers).
+  gro: (port) => [bin('flood'), port, 1200000, 400000, 40, 3000, 1200, 'gso'],
 };
 const load = flags.find((f) => f.startsWith('--load='))?.slice(7);
-if (load !== undefined && !loadSenders[load]) throw new Error(`--load=${load}: saturating or wake`);
+if (load !== undefined && !loadSenders[load]) throw new Error(`--load=${load}: saturating, wake or gro`);
 
 // A receiver (argv) under perf or strace, fed by the flood (or the sender of --load) once it
 // says READY.
@@ -140,6 +144,12 @@ const receivers = {
   'recv-socket': nodeArgs('recv.js', ['socket']),
   'recv-iter': nodeArgs('recv.js', ['socket-iter']),
   'recv-batch': nodeArgs('recv.js', ['socket-batch']),
+  'recv-ring': nodeArgs('recv.js', ['socket-ring']),
+  'recv-gro': nodeArgs('recv.js', ['socket-gro']),
+  'recv-gro-iter': nodeArgs('recv.js', ['socket-gro-iter']),
+  'recv-gro-ring': nodeArgs('recv.js', ['socket-gro-ring']),
+  'recv-flat-gro': nodeArgs('recv.js', ['flat-gro']),
+  'recv-c-gro': [bin('gro_recv')],
   'recv-dgram': nodeArgs('recv.js', ['dgram']),
   'recv-c-recvmmsg': [bin('recvmmsg_recv')],
   'recv-c-recvfrom': [bin('recvfrom_recv')],

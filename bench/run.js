@@ -251,6 +251,7 @@ async function groGroup() {
     { id: 'bsdsock.flat-gro', label: 'bsdsock flat recvmsg() with UDP_GRO (blocking), counted from segmentSize', run: (o) => node('recv.js', ['flat-gro', count, warmup, idleMs, rcvbuf], o) },
     { id: 'bsdsock.socket-gro', label: 'bsdsock Socket, setGro(true), await recvmmsg(64 buffers) in a loop', run: (o) => node('recv.js', ['socket-gro', count, warmup, idleMs, rcvbuf, 64], o) },
     { id: 'bsdsock.socket-gro-iter', label: 'bsdsock Socket, setGro(true), for await (const d of socket)', run: (o) => node('recv.js', ['socket-gro-iter', count, warmup, idleMs, rcvbuf], o) },
+    { id: 'bsdsock.socket-gro-ring', label: 'bsdsock Socket, setGro(true), for await (const batch of socket.batches())', run: (o) => node('recv.js', ['socket-gro-ring', count, warmup, idleMs, rcvbuf, 64], o) },
     { id: 'bsdsock.socket-batch', label: 'bsdsock Socket, no GRO, await recvmmsg(64 buffers) in a loop', run: (o) => node('recv.js', ['socket-batch', count, warmup, idleMs, rcvbuf, 64], o) },
   ];
   const raw = await alternate(contenders, reps, async (k, rep) => {
@@ -388,7 +389,7 @@ async function memoryGroup() {
   const gro = config.gro;
   const gsoFlood = (port) => c('flood', [port, sendCount, gro.rate, gro.burst, Math.ceil((sendCount / gro.rate) * 1000) + 5000, gro.size, 'gso'], { cpu: cpuOf(0) });
   const results = {};
-  for (const mode of ['socket', 'socket-iter', 'socket-batch', 'socket-ring', 'socket-gro', 'socket-gro-iter']) {
+  for (const mode of ['socket', 'socket-iter', 'socket-batch', 'socket-ring', 'socket-gro', 'socket-gro-iter', 'socket-gro-ring']) {
     const onReady = mode.startsWith('socket-gro') ? gsoFlood : flood;
     const r = await node('recv.js', [mode, count, warmup, 1000, 4 << 20, 64], { cpu: cpuOf(1), onReady, timeoutMs: 120000, nodeFlags: ['--expose-gc'] });
     const MiB = 1024 * 1024;
@@ -476,12 +477,12 @@ function summarize(results) {
   if (results.gro) {
     const cpu = (id) => med('gro', id, 'perDatagram');
     const what = `receive CPU/datagram, ${config.gro.size} B GSO-sent`;
-    const r8a = paired('gro', 'bsdsock.socket-gro', 'c.recvmmsg', 'perDatagram');
-    row('8a', `${what}: Socket GRO (recvmmsg ×64) vs C recvmmsg`, fmtUs(cpu('bsdsock.socket-gro')), fmtUs(cpu('c.recvmmsg')), r8a, spread('gro', 'bsdsock.socket-gro', 'c.recvmmsg', 'perDatagram'), '≤ 0.5×', r8a <= 0.5);
-    for (const [n, id, label] of [['8b', 'bsdsock.socket-gro-iter', 'Socket GRO (for await)'], ['8c', 'bsdsock.flat-gro', 'flat recvmsg GRO'], ['8d', 'bsdsock.socket-batch', 'Socket no GRO (recvmmsg ×64)'], ['8e', 'c.gro', 'C UDP_GRO']]) {
+    const r8a = paired('gro', 'bsdsock.socket-gro-ring', 'c.recvmmsg', 'perDatagram');
+    row('8a', `${what}: Socket GRO (batches()) vs C recvmmsg`, fmtUs(cpu('bsdsock.socket-gro-ring')), fmtUs(cpu('c.recvmmsg')), r8a, spread('gro', 'bsdsock.socket-gro-ring', 'c.recvmmsg', 'perDatagram'), '≤ 0.5×', r8a <= 0.5);
+    for (const [n, id, label] of [['8a-batch', 'bsdsock.socket-gro', 'Socket GRO (recvmmsg ×64)'], ['8b', 'bsdsock.socket-gro-iter', 'Socket GRO (for await)'], ['8c', 'bsdsock.flat-gro', 'flat recvmsg GRO'], ['8d', 'bsdsock.socket-batch', 'Socket no GRO (recvmmsg ×64)'], ['8e', 'c.gro', 'C UDP_GRO']]) {
       row(n, `${what}: ${label} vs C recvmmsg`, fmtUs(cpu(id)), fmtUs(cpu('c.recvmmsg')), paired('gro', id, 'c.recvmmsg', 'perDatagram'), spread('gro', id, 'c.recvmmsg', 'perDatagram'), 'info', undefined);
     }
-    row('8f', `${what}: Socket GRO (recvmmsg ×64) vs C UDP_GRO`, fmtUs(cpu('bsdsock.socket-gro')), fmtUs(cpu('c.gro')), paired('gro', 'bsdsock.socket-gro', 'c.gro', 'perDatagram'), spread('gro', 'bsdsock.socket-gro', 'c.gro', 'perDatagram'), 'info', undefined);
+    row('8f', `${what}: Socket GRO (batches()) vs C UDP_GRO`, fmtUs(cpu('bsdsock.socket-gro-ring')), fmtUs(cpu('c.gro')), paired('gro', 'bsdsock.socket-gro-ring', 'c.gro', 'perDatagram'), spread('gro', 'bsdsock.socket-gro-ring', 'c.gro', 'perDatagram'), 'info', undefined);
   }
   for (const [group, load, refId, refName, targets] of [
     ['loads-saturating', 'saturating', 'c.recvmmsg', 'C recvmmsg', { 'bsdsock.socket-ring': 1.3 }],
@@ -541,6 +542,7 @@ function summarize(results) {
       ['-ring', 'socket-ring', 'Socket (batches() ×64)'],
       ['-gro', 'socket-gro', 'Socket, GRO on, GSO-sent (recvmmsg ×64)'],
       ['-gro-iter', 'socket-gro-iter', 'Socket, GRO on, GSO-sent (for await)'],
+      ['-gro-ring', 'socket-gro-ring', 'Socket, GRO on, GSO-sent (batches())'],
     ]) {
       const m = results.memory[mode];
       row(`6${suffix}`, `RSS growth over ${(m.received / 1e6).toFixed(m.received >= 1e6 ? 0 : 1)}M datagrams received: ${what}`, `+${m.peakGrowthMiB.toFixed(1)} MiB`, `bound ${bound} MiB`, undefined, undefined, `≤ ${bound} MiB`, m.peakGrowthMiB <= bound,

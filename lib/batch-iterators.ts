@@ -97,17 +97,12 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
 
   /** The datagrams of the ring's current batch from `first` on go back to the socket. */
   protected keep(ring: ReceiveRing, first: number): void {
-    if (first >= ring.count) return;
+    if (first >= ring.length) return;
     const held: BatchDatagram[] = [];
-    let at = 0;
-    for (let i = 0; i < ring.count; i++) {
-      const bytes = ring.bytes(i);
-      if (i >= first) {
-        // A packing ring's bytes are the caller's already; a slot is reused, so copied.
-        const data = ring.pack ? ring.packed!.subarray(at, at + bytes) : Buffer.from(ring.slot(i).subarray(0, bytes));
-        held.push({ data, from: ring.from(i), truncated: ring.truncated(i) });
-      }
-      at += bytes;
+    for (let i = first; i < ring.length; i++) {
+      // A packed batch's bytes are the caller's already; a slot is reused, so copied.
+      const data = ring.packed ? ring.data(i) : Buffer.from(ring.data(i));
+      held.push({ data, from: ring.from(i), truncated: ring.truncated(i) });
     }
     this.receiver.hold(held);
   }
@@ -142,7 +137,6 @@ export class DatagramIterator extends RingIterator<BatchDatagram> {
   readonly #slots: number;
   #index = 0;
   #count = 0;
-  #at = 0;
 
   constructor(receiver: BatchReceiver, slots: number) {
     super(receiver, undefined);
@@ -164,17 +158,13 @@ export class DatagramIterator extends RingIterator<BatchDatagram> {
     if (count === undefined) return done;
     this.#count = count;
     this.#index = 0;
-    this.#at = 0;
     return { value: this.#take(), done: false };
   }
 
   #take(): BatchDatagram {
     const ring = this.ring!;
     const i = this.#index++;
-    const bytes = ring.bytes(i);
-    const data = ring.packed!.subarray(this.#at, this.#at + bytes);
-    this.#at += bytes;
-    return { data, from: ring.from(i), truncated: ring.truncated(i) };
+    return { data: ring.data(i), from: ring.from(i), truncated: ring.truncated(i) };
   }
 
   protected override beforeRelease(): void {

@@ -42,8 +42,8 @@ export interface NativeSocketHandle {
   /** Memory for batch receives: [ring id, memory, offset of its Int32 meta area, senders by index]. */
   registerRing(slots: number, slotSize: number, pack: boolean): [number, ArrayBuffer, number, SocketAddress[]];
   releaseRing(ring: number): void;
-  /** One batch into a ring, as recv(): datagrams or -errno at once, or queued (undefined); a packing ring's Buffer in out[2]. */
-  recvBatch(id: number, ring: number, flags: number, tryNow: boolean, out: unknown[]): number | undefined;
+  /** One batch into a ring, as recv(): messages or -errno at once, or queued (undefined); a packed batch's Buffer in out[2]. `gro`: UDP_GRO is on. */
+  recvBatch(id: number, ring: number, flags: number, tryNow: boolean, out: unknown[], gro: boolean): number | undefined;
   cancelRecv(id: number): boolean;
   setInterest(readable: boolean, writable: boolean): void;
   setErrorReports(on: boolean): void;

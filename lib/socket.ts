@@ -368,21 +368,29 @@ export class Socket implements AsyncIterable<Datagram> {
       const fd = this.#open('recvmmsg');
       ring.generation++; // the last batch's views are stale from here on
       if (ring.detached) throw receiveError(EFAULT, 'recvmmsg');
-      if (this.#gro !== null) {
-        // GRO on, or datagrams held: the ring is filled from the segment queue (lib/gro.ts).
+      if ((this.#gro?.size ?? 0) > 0) {
+        // Datagrams wait in the segment queue (GRO leftovers, or held by a loop that ended):
+        // they go first, into the ring's slots (lib/gro.ts).
         return this.#readNowOrWait('recvmmsg', fd, { signal }, [], (from) => this.#readSegments(from, (queue) => ring.fillFrom(queue)));
       }
+      if (this.#gro !== null && !this.#gro.enabled) this.#gro = null; // held datagrams all gone
+      // With GRO on the native side keeps each coalesced receive whole, with its segment size,
+      // and the ring splits it (lib/receive-ring.ts).
+      const gro = (ring.gro = this.#gro !== null);
       this.#syncTracing();
       const handle = this.#handle!;
       const id = this.#receives.nextId;
-      const got = this.#reports.retry(() => handle.recvBatch(id, ring.id, 0, this.#batches.size === 0, receiveOut));
+      const got = this.#reports.retry(() => handle.recvBatch(id, ring.id, 0, this.#batches.size === 0, receiveOut, gro));
       if (got === undefined) return this.#receives.wait('recvmmsg', { ownBuffer: false, buf: undefined, ring }, { signal }) as Promise<number>;
-      ring.filledByJs = false;
-      ring.packed = receiveOut[2] as Buffer | undefined;
+      const packed = receiveOut[2] as Buffer | undefined;
       receiveOut[2] = undefined;
-      if (trace.socketCall(got)) trace.drained(fd, [0, ring.slots, got], got < 0 ? [] : ring.traced());
+      const datagrams = got < 0 ? 0 : ring.arrived(got, packed);
+      if (trace.socketCall(got)) {
+        if (gro && got >= 0) ring.traceGro(fd, 0);
+        else trace.drained(fd, [0, ring.slots, got], got < 0 ? [] : ring.traced());
+      }
       if (got < 0) return Promise.reject(receiveError(-got, 'recvmmsg'));
-      return Promise.resolve(got);
+      return Promise.resolve(datagrams);
     });
   }
 
@@ -392,7 +400,7 @@ export class Socket implements AsyncIterable<Datagram> {
       register: (slots, slotSize, pack) => new ReceiveRing(this.#handleFor('batches'), slots, slotSize, pack),
       release: (ring) => this.#handle?.releaseRing(ring.id),
       receive: (ring, signal) => this.#receiveBatch(ring, signal),
-      oneAtATime: () => this.#gro !== null,
+      oneAtATime: () => (this.#gro?.size ?? 0) > 0,
       recvfrom: (signal) => this.recvfrom({ signal }),
       hold: (datagrams) => this.#hold(datagrams),
     };
@@ -460,9 +468,7 @@ export class Socket implements AsyncIterable<Datagram> {
       }
       const ring = pending.data.ring;
       if (ring !== undefined) {
-        ring.filledByJs = false;
-        ring.packed = results[i + 4] as Buffer | undefined;
-        pending.resolve(bytes);
+        pending.resolve(ring.arrived(bytes, results[i + 4] as Buffer | undefined));
         continue;
       }
       pending.resolve(this.#completed(pending.operation, pending.data.ownBuffer, bytes, results[i + 2] as SocketAddress, results[i + 3] as boolean, results[i + 4] as Buffer | undefined));
@@ -476,8 +482,10 @@ export class Socket implements AsyncIterable<Datagram> {
       if (bytes < 0) continue; // a failed call is in `calls` with its errno
       const ring = this.#receives.peek(results[i] as number)?.data.ring;
       if (ring !== undefined) {
-        ring.packed = results[i + 4] as Buffer | undefined;
-        datagrams.push(...ring.traced());
+        ring.arrived(bytes, results[i + 4] as Buffer | undefined);
+        // A GRO batch's recvmsg calls are not in `calls`: printed here, with their control.
+        if (ring.gro) ring.traceGro(this.#fd, 0);
+        else datagrams.push(...ring.traced());
         continue;
       }
       const own = results[i + 4] as Buffer | undefined;

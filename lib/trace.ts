@@ -404,6 +404,7 @@ function controlEntry(c: AnyControl): string {
     case 'rights': return cmsg('SOL_SOCKET', 'SCM_RIGHTS', `[${(c.fds as number[]).join(', ')}]`);
     case 'dstaddr': return cmsg('SOL_IP', 'IP_RECVDSTADDR', inetAddr('AF_INET', c.address));
     case 'interface': return cmsg('SOL_IP', 'IP_RECVIF', `{ifindex=${String(c.ifindex)}}`);
+    case 'gro': return cmsg('SOL_UDP', 'UDP_GRO', `[${String(c.segmentSize)}]`);
     case 'timestamp': {
       const ns = c.ns as bigint;
       // The entry does not say whether SO_TIMESTAMP or SO_TIMESTAMPNS delivered it.

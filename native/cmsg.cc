@@ -481,6 +481,33 @@ void EncodeControlEntries(Napi::Env env, Napi::Value entries, ControlBuffer* out
   }
 }
 
+#ifdef BSDSOCK_HAVE_UDP_GSO
+namespace {
+// A UDP_GRO control message: the size of the datagrams a receive coalesced (the last one may be
+// shorter), or 0 when this is not one.
+int GroSegment(int level, int type, const uint8_t* payload, size_t size) {
+  if (level != SOL_UDP || type != UDP_GRO || size != sizeof(int)) return 0;
+  int segment;
+  std::memcpy(&segment, payload, sizeof segment);
+  return segment;
+}
+}  // namespace
+#endif
+
+int GroSegmentSize(const uint8_t* data, size_t length) {
+  int segment = 0;
+#ifdef BSDSOCK_HAVE_UDP_GSO
+  ForEachMessage(data, length, [&](int level, int type, const uint8_t* payload, size_t size) {
+    int found = GroSegment(level, type, payload, size);
+    if (found > 0) segment = found;
+  });
+#else
+  (void)data;
+  (void)length;
+#endif
+  return segment;
+}
+
 Napi::Array ParseControl(Napi::Env env, const uint8_t* data, size_t length) {
   Napi::Array entries = Napi::Array::New(env);
   uint32_t count = 0;
@@ -494,10 +521,7 @@ Napi::Array ParseControl(Napi::Env env, const uint8_t* data, size_t length) {
       entry = ParseIpv6Level(env, type, payload, size);
 #ifdef BSDSOCK_HAVE_UDP_GSO
     } else if (level == SOL_UDP && type == UDP_GRO && size == sizeof(int)) {
-      // The size of the datagrams a GRO receive coalesced (the last one may be shorter).
-      int segment;
-      std::memcpy(&segment, payload, sizeof segment);
-      entry = Integer(env, "gro", "segmentSize", segment);
+      entry = Integer(env, "gro", "segmentSize", GroSegment(level, type, payload, size));
 #endif
     } else {
       entry = Raw(env, level, type, payload, size);

@@ -57,6 +57,9 @@ void EncodeControlEntries(Napi::Env env, Napi::Value entries, ControlBuffer* out
 // is checked: an entry cut short by MSG_CTRUNC, or of an unexpected size, comes back raw.
 Napi::Array ParseControl(Napi::Env env, const uint8_t* data, size_t length);
 
+// The segment size of a UDP_GRO control message among these (a coalesced receive), or 0.
+int GroSegmentSize(const uint8_t* data, size_t length);
+
 // Where recvmsg() could not ask for MSG_CMSG_CLOEXEC, sets close-on-exec on the descriptors
 // an SCM_RIGHTS message brought in (best effort, as accept() does on BSD).
 void CloseOnExecReceivedDescriptors(const uint8_t* data, size_t length);

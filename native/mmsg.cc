@@ -138,8 +138,14 @@ int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchS
 }
 
 int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, sockaddr_storage* from,
-                 BatchReceived* received, BatchScratch& scratch) {
+                 BatchReceived* received, BatchScratch& scratch, uint8_t* control, size_t control_size,
+                 size_t* control_lengths) {
   if (count == 0) return 0;
+  auto with_control = [&](msghdr* message, size_t i) {
+    if (control == nullptr) return;
+    message->msg_control = control + i * control_size;
+    message->msg_controllen = control_size;
+  };
 #ifdef BSDSOCK_HAVE_MMSG
   scratch.Reserve(count);
   iovec* iov = scratch.iov.data();
@@ -148,6 +154,7 @@ int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, soc
     iov[i] = iovec{entries[i].data, entries[i].length};
     messages[i].msg_len = 0;
     InitMessage(&messages[i].msg_hdr, &iov[i], &from[i], sizeof from[i]);
+    with_control(&messages[i].msg_hdr, i);
   }
   int result = RetryOnEintr(fd, Waits::kToReceive, [&] {
     return recvmmsg(fd, messages, static_cast<unsigned>(count), flags, nullptr);
@@ -156,6 +163,7 @@ int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, soc
     received[i].bytes = messages[i].msg_len;
     received[i].flags = messages[i].msg_hdr.msg_flags;
     received[i].from_length = messages[i].msg_hdr.msg_namelen;
+    if (control_lengths != nullptr) control_lengths[i] = messages[i].msg_hdr.msg_controllen;
   }
   return result;
 #else
@@ -164,12 +172,14 @@ int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, soc
     iovec iov{entries[i].data, entries[i].length};
     msghdr message;
     InitMessage(&message, &iov, &from[i], sizeof from[i]);
+    with_control(&message, i);
     int call_flags = i == 0 ? flags : flags | MSG_DONTWAIT;
     ssize_t result = RetryOnEintr(fd, Waits::kToReceive, [&] { return recvmsg(fd, &message, call_flags); });
     if (result == -1) return i > 0 ? static_cast<int>(i) : -1;
     received[i].bytes = static_cast<size_t>(result);
     received[i].flags = message.msg_flags;
     received[i].from_length = message.msg_namelen;
+    if (control_lengths != nullptr) control_lengths[i] = message.msg_controllen;
   }
   return static_cast<int>(count);
 #endif

@@ -71,8 +71,11 @@ int SendBatch(int fd, const BatchEntry* entries, size_t count, int flags, BatchS
 
 // Receives up to `count` datagrams into entries[i].data, sender addresses into from[i];
 // returns how many arrived, or -1 with errno set when none did. Without recvmmsg, the datagrams
-// after the first are read with MSG_DONTWAIT: the batch takes what is queued.
+// after the first are read with MSG_DONTWAIT: the batch takes what is queued. With `control`,
+// message i gets control[i * control_size, +control_size) for its control messages, and
+// control_lengths[i] says how much of it the kernel filled.
 int ReceiveBatch(int fd, const BatchEntry* entries, size_t count, int flags, sockaddr_storage* from,
-                 BatchReceived* received, BatchScratch& scratch);
+                 BatchReceived* received, BatchScratch& scratch, uint8_t* control = nullptr,
+                 size_t control_size = 0, size_t* control_lengths = nullptr);
 
 }  // namespace bsdsock

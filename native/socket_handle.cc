@@ -156,7 +156,7 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
     if (received != -EAGAIN && received != -EWOULDBLOCK) return Napi::Number::New(env, static_cast<double>(received));
     drained_ = true;
   }
-  PendingRecv request{id, Napi::Reference<Napi::Value>(), length, flags, -1};
+  PendingRecv request{id, Napi::Reference<Napi::Value>(), length, flags, -1, false};
   if (!own) request.buffer = Napi::Persistent(info[1]);
   receives_.push_back(std::move(request));
   UpdateWatcher();
@@ -236,8 +236,9 @@ Napi::Value SocketHandle::ReleaseRing(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// recvBatch(id, ring, flags, tryNow, out) -> datagrams or -errno when done at once, undefined
-// when queued (as recv()). A packing ring's Buffer is out[2].
+// recvBatch(id, ring, flags, tryNow, out, gro) -> messages or -errno when done at once,
+// undefined when queued (as recv()). A packed batch's Buffer is out[2] (undefined otherwise).
+// `gro`: UDP_GRO is on, each message may be a coalesced receive (its segment size in the meta).
 Napi::Value SocketHandle::RecvBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t id = static_cast<uint32_t>(ArgInteger(info, 0, "id", 0, UINT32_MAX));
@@ -245,18 +246,19 @@ Napi::Value SocketHandle::RecvBatch(const Napi::CallbackInfo& info) {
   int flags = ArgInt32(info, 2, "flags");
   bool try_now = ArgBool(info, 3, "tryNow");
   if (!info[4].IsArray()) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "out must be an array");
+  bool gro = ArgBool(info, 5, "gro");
   Ring* ring = RingOf(ring_id);
   if (ring == nullptr) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "no such ring");
   if (closed_) return Napi::Number::New(env, -EBADF);
   if (try_now && receives_.empty() && !drained_) {
     Napi::Value packed = env.Undefined();
-    int received = ReceiveRing(env, *ring, flags, &packed);
+    int received = ReceiveRing(env, *ring, flags, gro, &packed);
     if (received != -EAGAIN && received != -EWOULDBLOCK) {
-      if (ring->pack) info[4].As<Napi::Array>().Set(2u, packed);
+      info[4].As<Napi::Array>().Set(2u, packed);
       return Napi::Number::New(env, received);
     }
   }
-  receives_.push_back(PendingRecv{id, Napi::Reference<Napi::Value>(), 0, flags, ring_id});
+  receives_.push_back(PendingRecv{id, Napi::Reference<Napi::Value>(), 0, flags, ring_id, gro});
   UpdateWatcher();
   return env.Undefined();
 }
@@ -294,13 +296,18 @@ uint32_t SocketHandle::RingSender(Napi::Env env, Ring& ring, const sockaddr_stor
   return static_cast<uint32_t>(found);
 }
 
-int SocketHandle::ReceiveRing(Napi::Env env, Ring& ring, int flags, Napi::Value* packed) {
+int SocketHandle::ReceiveRing(Napi::Env env, Ring& ring, int flags, bool gro, Napi::Value* packed) {
   Napi::ArrayBuffer memory = ring.memory.Value();
   // The caller can detach the memory (view.buffer.transfer()): never write into what is gone.
   if (memory.IsDetached()) return -EFAULT;
+#ifndef BSDSOCK_HAVE_UDP_GSO
+  gro = false;  // never on here
+#endif
+  bool pack = ring.pack || gro;
+  size_t slot_size = pack ? kScratchSize : ring.slot_size;
   uint8_t* base = static_cast<uint8_t*>(memory.Data());
   uint8_t* slots = base;
-  if (ring.pack) {
+  if (pack) {
     EnsureArena(ring.slots);
     slots = arena_.get();
   }
@@ -310,11 +317,22 @@ int SocketHandle::ReceiveRing(Napi::Env env, Ring& ring, int flags, Napi::Value*
     batch_received_.resize(ring.slots);
   }
   for (size_t i = 0; i < ring.slots; i++) {
-    batch_entries_[i] = BatchEntry{slots + i * ring.slot_size, ring.slot_size, nullptr, 0};
+    batch_entries_[i] = BatchEntry{slots + i * slot_size, slot_size, nullptr, 0};
+  }
+  uint8_t* control = nullptr;
+  if (gro) {
+#if defined(BSDSOCK_HAVE_SOCK_CLOEXEC) && defined(MSG_CMSG_CLOEXEC)
+    flags |= MSG_CMSG_CLOEXEC;  // as every recvmsg with control (native/msg.cc): no descriptor leaks
+#endif
+    size_t words = ring.slots * kRingControlSize / sizeof(uint64_t);
+    if (ring_control_.size() < words) ring_control_.resize(words);
+    if (ring_control_lengths_.size() < ring.slots) ring_control_lengths_.resize(ring.slots);
+    control = reinterpret_cast<uint8_t*>(ring_control_.data());
   }
   receive_syscalls_++;
   int received = ReceiveBatch(fd_, batch_entries_.data(), ring.slots, flags, batch_from_.data(),
-                              batch_received_.data(), batch_scratch_);
+                              batch_received_.data(), batch_scratch_, control, kRingControlSize,
+                              gro ? ring_control_lengths_.data() : nullptr);
   if (received < 0) {
     int error = errno;
     if (error == EAGAIN || error == EWOULDBLOCK) drained_ = true;
@@ -327,20 +345,20 @@ int SocketHandle::ReceiveRing(Napi::Env env, Ring& ring, int flags, Napi::Value*
   size_t total = 0;
   for (int i = 0; i < received; i++) {
     const BatchReceived& got = batch_received_[i];
-    size_t bytes = std::min(got.bytes, ring.slot_size);
+    size_t bytes = std::min(got.bytes, slot_size);
     socklen_t from_length = got.from_length < sizeof(sockaddr_storage) ? got.from_length : sizeof(sockaddr_storage);
     int32_t* entry = meta + 1 + i * kRingMetaStride;
-    // The datagram's own size: more than the slot when it was truncated (as recvfrom reports).
-    entry[0] = static_cast<int32_t>(got.bytes);
+    entry[0] = static_cast<int32_t>(bytes);
     entry[1] = got.flags;
     entry[2] = static_cast<int32_t>(RingSender(env, ring, batch_from_[i], from_length));
+    entry[3] = gro ? GroSegmentSize(control + i * kRingControlSize, ring_control_lengths_[i]) : 0;
     total += bytes;
   }
-  if (ring.pack) {
+  if (pack) {
     Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::New(env, total);
     size_t at = 0;
     for (int i = 0; i < received; i++) {
-      size_t bytes = std::min(batch_received_[i].bytes, ring.slot_size);
+      size_t bytes = std::min(batch_received_[i].bytes, slot_size);
       if (bytes > 0) std::memcpy(buffer.Data() + at, batch_entries_[i].data, bytes);
       at += bytes;
     }
@@ -547,9 +565,10 @@ void SocketHandle::DrainReceives(Napi::Env env, int pending_error) {
       PendingRecv& request = receives_.front();
       Ring* ring = RingOf(request.ring);
       Napi::Value packed = env.Undefined();
-      int received = ReceiveRing(env, *ring, request.flags, &packed);
+      int received = ReceiveRing(env, *ring, request.flags, request.gro, &packed);
       if (received == -EAGAIN || received == -EWOULDBLOCK) break;
-      if (trace_calls_) traced(request.flags, ring->slots, received);
+      // A GRO batch is traced by JavaScript, with its control messages (lib/receive-ring.ts).
+      if (trace_calls_ && !request.gro) traced(request.flags, ring->slots, received);
       push(request.id, received, env.Undefined(), false, packed);
       receives_.pop_front();
       done += std::max(received, 1);

@@ -33,9 +33,13 @@ constexpr int kWritable = 2;
 // onRecv(results): [id, bytes or -errno, from, truncated, buffer] per completed receive (a ring
 // batch: [id, datagrams or -errno, undefined, false, packed Buffer or undefined]).
 constexpr int kDeliveryStride = 5;
-// A ring's meta area (Int32Array at metaOffset of its memory): [datagrams, then per datagram
-// bytes, msg_flags, sender index].
-constexpr int kRingMetaStride = 3;
+// A ring's meta area (Int32Array at metaOffset of its memory): [messages, then per message
+// bytes, msg_flags, sender index, segment size]. The segment size is UDP_GRO's: the message
+// holds datagrams of that size back to back (the last may be shorter); 0 for one datagram.
+constexpr int kRingMetaStride = 4;
+// Room for a GRO ring receive's control messages (UDP_GRO, and whatever else the socket asked
+// for, such as timestamps: what does not fit is cut, MSG_CTRUNC, and ignored).
+constexpr size_t kRingControlSize = 128;
 // onErrors(reports): [destination, control entries, payload] per error-queue report.
 constexpr int kErrorReportStride = 3;
 // The drain's receive syscalls while tracing: [flags, vlen, result or -errno] each.
@@ -70,14 +74,16 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
     size_t length;
     int flags;
     int ring;  // >= 0: a batch into that registered ring (buffer and length unused)
+    bool gro;  // a ring batch with UDP_GRO on: coalesced receives, their segment sizes kept
   };
 
   // Memory registered once for batch receives (Socket.batches(), for await): one recvmmsg of up
-  // to `slots` datagrams per request, their sizes, flags and senders written to the meta area,
+  // to `slots` messages per request, their sizes, flags and senders written to the meta area,
   // one crossing into JavaScript per batch. A packing ring receives into the handle's scratch
   // arena and hands JavaScript one Buffer of the batch's bytes, back to back (datagrams the
   // caller keeps); otherwise the datagrams stay in the ring's own slots (views the caller reads
-  // before asking for the next batch).
+  // before asking for the next batch). With GRO on, every ring packs: a coalesced receive needs
+  // a 64 KiB slot of the arena, and may hold more datagrams than the ring has slots.
   struct Ring {
     Napi::Reference<Napi::ArrayBuffer> memory;  // [slots * slot_size bytes, unless packing][meta]
     Napi::ObjectReference senders;             // decoded sender addresses, by the meta's index
@@ -119,7 +125,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   ssize_t ReceiveOne(Napi::Env env, uint8_t* data, size_t length, int flags, Napi::Array out, bool own);
   // One recvmmsg into a ring: datagrams received (its meta written), or -errno. A packing ring's
   // Buffer goes to `packed`.
-  int ReceiveRing(Napi::Env env, Ring& ring, int flags, Napi::Value* packed);
+  int ReceiveRing(Napi::Env env, Ring& ring, int flags, bool gro, Napi::Value* packed);
   uint32_t RingSender(Napi::Env env, Ring& ring, const sockaddr_storage& from, socklen_t length);
   Ring* RingOf(int id);
   void EnsureArena(size_t slots);
@@ -159,6 +165,8 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   std::vector<BatchEntry> batch_entries_;
   std::vector<sockaddr_storage> batch_from_;
   std::vector<BatchReceived> batch_received_;
+  std::vector<uint64_t> ring_control_;  // uint64_t: aligned for cmsghdr
+  std::vector<size_t> ring_control_lengths_;
   std::vector<std::unique_ptr<Ring>> rings_;  // by id; a released one is null until reused
   Napi::FunctionReference on_recv_;
   Napi::FunctionReference on_ready_;

@@ -46,9 +46,9 @@ describe('Socket.batches(): one ring, one crossing per wake-up', () => {
         ['a long t', a.addr, true],
       ]);
       expect([0, 1, 2].map((i) => batch.bytes(i))).toEqual([5, 0, 8]);
-      expect(batch.slotSize).toBe(8);
-      // The views are the ring's memory: slot i starts at i * slotSize.
-      expect(Buffer.from(batch.buffer, 2 * batch.slotSize, 8).toString()).toBe('a long t');
+      // The views are the ring's memory: slot i starts at i * size.
+      expect([0, 1, 2].map((i) => batch.offset(i))).toEqual([0, 8, 16]);
+      expect(Buffer.from(batch.buffer, batch.offset(2), batch.bytes(2)).toString()).toBe('a long t');
       expect(() => batch.data(3)).toThrow(RangeError);
       break;
     }
@@ -181,26 +181,86 @@ describe('Socket.batches(): one ring, one crossing per wake-up', () => {
     expect(got).toEqual(Array.from({ length: 100 }, (_, i) => [`a${i}`, `b${i}`]).flat());
   });
 
-  groIt('with GRO on, each datagram of a coalesced receive is a slot of its own', async () => {
+  /** A GRO receiver and a GSO send of `count` datagrams of `size` bytes (the last `last`), marked i. */
+  async function coalesced(count: number, size: number, last: number): Promise<{ receiver: Socket; sender: InetAddress }> {
     const r = trackSocket(new Socket(AF_INET, SOCK_DGRAM));
     r.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
+    r.setsockopt(SOL_SOCKET, SO_RCVBUF, 1 << 20);
     r.setGro(true);
     const s = udp();
-    const buf = Buffer.alloc(1200 * 9 + 100);
-    for (let i = 0; i < 10; i++) buf.fill(i, i * 1200, Math.min((i + 1) * 1200, buf.length));
-    await s.socket.sendmsg([buf], { address: r.getsockname(), segmentSize: 1200 });
+    const buf = Buffer.alloc(size * (count - 1) + last);
+    for (let i = 0; i < count; i++) buf.fill(i, i * size, Math.min((i + 1) * size, buf.length));
+    await s.socket.sendmsg([buf], { address: r.getsockname(), segmentSize: size });
+    return { receiver: r, sender: s.addr };
+  }
+
+  groIt('with GRO on, a coalesced receive is split into its datagrams, with their sender, in order', async () => {
+    const { receiver: r, sender } = await coalesced(10, 1200, 100);
+    const before = r.stats().receiveSyscalls;
     const marks: number[] = [];
     const sizes: number[] = [];
     for await (const batch of r.batches({ count: 4, size: 1500 })) {
+      // One coalesced receive: all ten datagrams in one batch, however few slots it has.
+      expect(batch.length).toBe(10);
       for (let i = 0; i < batch.length; i++) {
-        expect(batch.from(i)).toEqual(s.addr);
+        expect(batch.from(i)).toEqual(sender);
+        expect(batch.truncated(i)).toBe(false);
         marks.push(batch.data(i)[0]!);
         sizes.push(batch.bytes(i));
+        expect(Buffer.from(batch.buffer, batch.offset(i), batch.bytes(i)).equals(batch.data(i))).toBe(true);
       }
-      if (marks.length === 10) break;
+      break;
     }
+    expect(r.stats().receiveSyscalls - before).toBe(1);
     expect(marks).toEqual([...Array(10).keys()]);
     expect(sizes).toEqual([...Array(9).fill(1200), 100]);
+  });
+
+  groIt('with GRO on, leftovers of an earlier receive come first, then the kernel\'s', async () => {
+    const { receiver: r } = await coalesced(6, 500, 500);
+    // recvfrom takes one datagram of the coalesced receive: five wait in the segment queue.
+    expect((await r.recvfrom()).data[0]).toBe(0);
+    const marks: number[] = [];
+    for await (const batch of r.batches({ count: 2, size: 600 })) {
+      for (let i = 0; i < batch.length; i++) marks.push(batch.data(i)[0]!);
+      if (marks.length === 5) break;
+    }
+    expect(marks).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  groIt('for await with GRO on yields each datagram, and what it did not yield after break comes next', async () => {
+    const { receiver: r, sender } = await coalesced(8, 300, 30);
+    const seen: number[] = [];
+    for await (const d of r) {
+      expect(d.from).toEqual(sender);
+      expect(d.data.length).toBe(300);
+      seen.push(d.data[0]!);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual([0, 1, 2]);
+    const rest: number[] = [];
+    for (let i = 3; i < 8; i++) {
+      const { data } = await r.recvfrom();
+      rest.push(data[0]!);
+      expect(data.length).toBe(i === 7 ? 30 : 300);
+    }
+    expect(rest).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  groIt('with GRO on, each coalesced receive is traced as the recvmsg it is, with its UDP_GRO control message', async () => {
+    const { receiver: r } = await coalesced(3, 100, 100);
+    const lines: string[] = [];
+    const previous = setTrace((line) => lines.push(line));
+    try {
+      for await (const batch of r.batches()) {
+        expect(batch.length).toBe(3);
+        break;
+      }
+    } finally {
+      setTrace(previous);
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^recvmsg\\(${r.fd}, .*iov_len=65536.*cmsg_level=SOL_UDP, cmsg_type=UDP_GRO, cmsg_data=\\[?100\\]?.*\\) = 300$`));
   });
 
   it('is traced as the recvmmsg strace shows', async () => {

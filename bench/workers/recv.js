@@ -14,6 +14,7 @@
 //        socket-gro:  bsdsock Socket with setGro(true), `await socket.recvmmsg(buffers)` in a loop
 //                     (each datagram of a coalesced receive a result of its own)
 //        socket-gro-iter: bsdsock Socket with setGro(true), `for await (const d of socket)`
+//        socket-gro-ring: bsdsock Socket with setGro(true), socket.batches() as socket-ring
 //        flat-gro:    the flat recvmsg with UDP_GRO on, blocking (SO_RCVTIMEO = IDLE_MS), one
 //                     64 KiB buffer; the datagrams counted from { kind: 'gro', segmentSize }
 //        dgram:       node:dgram, socket.on('message')
@@ -134,7 +135,7 @@ function ready(port) {
   process.stdout.write(`READY ${port}\n`);
 }
 
-if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch' || mode === 'socket-ring' || mode === 'socket-gro' || mode === 'socket-gro-iter') {
+if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch' || mode === 'socket-ring' || mode === 'socket-gro' || mode === 'socket-gro-iter' || mode === 'socket-gro-ring') {
   const socket = new Socket(AF_INET, SOCK_DGRAM);
   socket.setsockopt(SOL_SOCKET, SO_RCVBUF, rcvbuf);
   socket.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
@@ -168,7 +169,7 @@ if (mode === 'socket' || mode === 'socket-iter' || mode === 'socket-batch' || mo
         for (let i = 0; i < results.length; i++) count();
       }
     })();
-  } else if (mode === 'socket-ring') {
+  } else if (mode === 'socket-ring' || mode === 'socket-gro-ring') {
     (async () => {
       for await (const batch of socket.batches({ count: pending, size: 2048 })) {
         for (let i = 0; i < batch.length; i++) count();

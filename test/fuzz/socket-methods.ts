@@ -53,6 +53,14 @@ function makeWait(w: Wait): unknown {
   return 'timeout' in w ? { timeout: w.timeout } : w.value;
 }
 
+// batches() options: a ring of arbitrary (often out-of-range) shape, or wait-style junk.
+const batchesOptions = fc
+  .record(
+    { count: fc.oneof(fc.integer({ min: -1, max: 70 }), numberish), size: fc.oneof(fc.integer({ min: -1, max: 70000 }), numberish) },
+    { requiredKeys: [] },
+  )
+  .map((v) => ({ t: 'v' as const, v }));
+
 /** Each Socket method and its arbitrary arguments (trailing ones may be left out). */
 const M: Record<string, fc.Arbitrary<MethodArg>[]> = {
   bind: [A.addr],
@@ -77,6 +85,7 @@ const M: Record<string, fc.Arbitrary<MethodArg>[]> = {
   setGro: [A.bool],
   accept: [W],
   errors: [W],
+  batches: [fc.oneof(batchesOptions, W)],
   ref: [],
   unref: [],
   stats: [],
