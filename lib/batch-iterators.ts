@@ -8,6 +8,7 @@
  * @module
  */
 import { AbortError, SocketClosedError } from './errors';
+import type { Canceller } from './wait-queue';
 import { PACKED_SLOT_SIZE, ReceivedBatch, type BatchDatagram, type ReceiveRing } from './receive-ring';
 
 /** @internal What the iterators need of their Socket. */
@@ -15,11 +16,11 @@ export interface BatchReceiver {
   /** A ring registered with the socket's native handle (throws when the socket is closed). */
   register(slots: number, slotSize: number, pack: boolean): ReceiveRing;
   release(ring: ReceiveRing): void;
-  /** One batch into the ring: how many datagrams it holds. */
-  receive(ring: ReceiveRing, signal: AbortSignal): Promise<number>;
+  /** One batch into the ring: how many datagrams it holds. `canceller` ends the wait. */
+  receive(ring: ReceiveRing, canceller: Canceller): Promise<number>;
   /** Whether receives go one at a time now (GRO is on, or datagrams are held). */
   oneAtATime(): boolean;
-  recvfrom(signal: AbortSignal): Promise<BatchDatagram>;
+  recvfrom(canceller: Canceller): Promise<BatchDatagram>;
   /** Datagrams read and not handed out: the socket's next receives get them first. */
   hold(datagrams: BatchDatagram[]): void;
 }
@@ -32,7 +33,7 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
   protected ring: ReceiveRing | null = null;
   protected finished = false;
   // Cancels the wait in progress when the loop ends; the caller's signal ends the loop.
-  readonly #controller = new AbortController();
+  readonly #canceller: Canceller = { cancel: undefined };
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => this.finish();
 
@@ -63,7 +64,7 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
   protected async receiveBatch(slots: number, slotSize: number, pack: boolean): Promise<number | undefined> {
     try {
       const ring = (this.ring ??= this.receiver.register(slots, slotSize, pack));
-      const count = await this.receiver.receive(ring, this.#controller.signal);
+      const count = await this.receiver.receive(ring, this.#canceller);
       if (!this.finished) return count;
       // The loop ended while the batch was on its way (return() without waiting for next()):
       // nobody saw it, so it goes back to the socket.
@@ -76,7 +77,7 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
 
   protected async receiveOne(): Promise<BatchDatagram | undefined> {
     try {
-      const datagram = await this.receiver.recvfrom(this.#controller.signal);
+      const datagram = await this.receiver.recvfrom(this.#canceller);
       if (this.finished) {
         this.receiver.hold([datagram]);
         return undefined;
@@ -112,7 +113,7 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
     this.finished = true;
     this.#signal?.removeEventListener('abort', this.#onAbort);
     this.beforeRelease();
-    this.#controller.abort();
+    this.#canceller.cancel?.();
     this.release();
   }
 

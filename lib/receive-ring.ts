@@ -87,20 +87,22 @@ export class ReceiveRing {
   }
 
   /**
-   * A batch arrived (`messages` meta entries, its bytes in `packed` or in the slots): index its
-   * datagrams, each GRO message's split at its segment size. Returns how many datagrams.
+   * A batch arrived (`messages` meta entries, its bytes in `packed`, or in the slots: 64 KiB
+   * ones with GRO on): index its datagrams, each GRO message's split at its segment size.
+   * Returns how many datagrams.
    */
   arrived(messages: number, packed: Buffer | undefined): number {
     this.packed = packed;
     this.filledByJs = false;
     const meta = this.meta;
+    const stride = this.gro ? scratchSize : this.slotSize;
     let n = 0;
     let at = 0;
     for (let m = 0; m < messages; m++) {
       const entry = 1 + m * ringMetaStride;
       const bytes = meta[entry]!;
       const segment = meta[entry + 3]!;
-      const start = packed ? at : m * this.slotSize;
+      const start = packed ? at : m * stride;
       at += bytes;
       if (segment <= 0 || bytes <= segment) {
         n = this.#add(n, start, bytes, m);
@@ -182,6 +184,7 @@ export class ReceiveRing {
       count++;
     }
     this.meta[0] = count;
+    this.gro = false; // one datagram per slot, as without GRO
     this.arrived(count, undefined);
     this.filledByJs = true;
     return count;
@@ -213,8 +216,9 @@ export class ReceiveRing {
       const entry = 1 + m * ringMetaStride;
       const bytes = meta[entry]!;
       const segment = meta[entry + 3]!;
+      const start = this.packed ? at : m * scratchSize;
       const iov = Buffer.alloc(scratchSize);
-      this.packed!.copy(iov, 0, at, at + bytes);
+      this.source.copy(iov, 0, start, start + bytes);
       at += bytes;
       const control = segment > 0 ? [{ kind: 'gro', segmentSize: segment }] : [];
       const from = this.nativeSenders[meta[entry + 2]!];

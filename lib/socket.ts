@@ -31,7 +31,7 @@ import { binding, type NativeSocketHandle, type SocketHandleStats } from './nati
 import { refuseOwned } from './ownership';
 import * as trace from './trace';
 import { checkBuffer, checkFd, checkFlags, checkInteger, currentSize, invalidType, outOfRange } from './validate';
-import { WaitQueue, checkWaitOptions, wouldBlock, type WaitOptions } from './wait-queue';
+import { WaitQueue, checkWaitOptions, wouldBlock, type Canceller, type QueueOptions, type WaitOptions } from './wait-queue';
 
 export type { ErrorReport } from './error-reports';
 export type { WaitOptions } from './wait-queue';
@@ -321,13 +321,14 @@ export class Socket implements AsyncIterable<Datagram> {
     return this.#receive('recv', bufOrOptions, options) as Promise<Buffer | number>;
   }
 
-  #receive(kind: ReceiveKind, bufOrOptions: ArrayBufferView | WaitOptions | undefined, maybeOptions: WaitOptions | undefined): Promise<unknown> {
+  #receive(kind: ReceiveKind, bufOrOptions: ArrayBufferView | WaitOptions | undefined, maybeOptions: WaitOptions | undefined, canceller?: Canceller): Promise<unknown> {
     return this.#rejected(() => {
       const fd = this.#open(kind);
       const buf = ArrayBuffer.isView(bufOrOptions) ? bufOrOptions : undefined;
       // The options first: their getters are user code, which could detach the buffer after
       // it was checked. What they returned is what the wait uses.
-      const options = checkWaitOptions(buf ? maybeOptions : (bufOrOptions as WaitOptions | undefined));
+      const checked = checkWaitOptions(buf ? maybeOptions : (bufOrOptions as WaitOptions | undefined));
+      const options: QueueOptions | undefined = canceller ? { ...checked, canceller } : checked;
       const size = buf ? checkBuffer(buf, 'buf') : 0;
       if (options?.signal?.aborted) throw new AbortError(kind, options.signal.reason);
       if (this.#gro !== null) {
@@ -363,7 +364,7 @@ export class Socket implements AsyncIterable<Datagram> {
   }
 
   /** One batch into a registered ring (see lib/receive-ring.ts): how many datagrams it holds. */
-  #receiveBatch(ring: ReceiveRing, signal: AbortSignal): Promise<number> {
+  #receiveBatch(ring: ReceiveRing, canceller: Canceller): Promise<number> {
     return this.#rejected(() => {
       const fd = this.#open('recvmmsg');
       ring.generation++; // the last batch's views are stale from here on
@@ -371,7 +372,7 @@ export class Socket implements AsyncIterable<Datagram> {
       if ((this.#gro?.size ?? 0) > 0) {
         // Datagrams wait in the segment queue (GRO leftovers, or held by a loop that ended):
         // they go first, into the ring's slots (lib/gro.ts).
-        return this.#readNowOrWait('recvmmsg', fd, { signal }, [], (from) => this.#readSegments(from, (queue) => ring.fillFrom(queue)));
+        return this.#readNowOrWait('recvmmsg', fd, { canceller }, [], (from) => this.#readSegments(from, (queue) => ring.fillFrom(queue)));
       }
       if (this.#gro !== null && !this.#gro.enabled) this.#gro = null; // held datagrams all gone
       // With GRO on the native side keeps each coalesced receive whole, with its segment size,
@@ -381,7 +382,7 @@ export class Socket implements AsyncIterable<Datagram> {
       const handle = this.#handle!;
       const id = this.#receives.nextId;
       const got = this.#reports.retry(() => handle.recvBatch(id, ring.id, 0, this.#batches.size === 0, receiveOut, gro));
-      if (got === undefined) return this.#receives.wait('recvmmsg', { ownBuffer: false, buf: undefined, ring }, { signal }) as Promise<number>;
+      if (got === undefined) return this.#receives.wait('recvmmsg', { ownBuffer: false, buf: undefined, ring }, { canceller }) as Promise<number>;
       const packed = receiveOut[2] as Buffer | undefined;
       receiveOut[2] = undefined;
       const datagrams = got < 0 ? 0 : ring.arrived(got, packed);
@@ -399,9 +400,9 @@ export class Socket implements AsyncIterable<Datagram> {
     return {
       register: (slots, slotSize, pack) => new ReceiveRing(this.#handleFor('batches'), slots, slotSize, pack),
       release: (ring) => this.#handle?.releaseRing(ring.id),
-      receive: (ring, signal) => this.#receiveBatch(ring, signal),
+      receive: (ring, canceller) => this.#receiveBatch(ring, canceller),
       oneAtATime: () => (this.#gro?.size ?? 0) > 0,
-      recvfrom: (signal) => this.recvfrom({ signal }),
+      recvfrom: (canceller) => this.#receive('recvfrom', undefined, undefined, canceller) as Promise<Datagram>,
       hold: (datagrams) => this.#hold(datagrams),
     };
   }
@@ -764,7 +765,7 @@ export class Socket implements AsyncIterable<Datagram> {
    * A receive driven from JavaScript: made at once when nothing waits before it, else queued
    * until the socket is readable (with its abort signal and timeout).
    */
-  #readNowOrWait<T>(operation: string, fd: number, options: WaitOptions | undefined, list: readonly ArrayBufferView[], read: (fd: number) => ReadOutcome<T> | number): Promise<T> {
+  #readNowOrWait<T>(operation: string, fd: number, options: QueueOptions | undefined, list: readonly ArrayBufferView[], read: (fd: number) => ReadOutcome<T> | number): Promise<T> {
     if (this.#receives.size === 0 && this.#batches.size === 0 && (!this.#drained || (this.#gro?.size ?? 0) > 0)) {
       const outcome = this.#reports.retry(() => read(fd));
       if (typeof outcome !== 'number') {
@@ -777,7 +778,7 @@ export class Socket implements AsyncIterable<Datagram> {
   }
 
   /** Queue an operation that JavaScript makes when the watcher reports the socket ready. */
-  #waitReady<T, D>(queue: WaitQueue<T, D>, operation: string, data: D, options: WaitOptions | undefined): Promise<T> {
+  #waitReady<T, D>(queue: WaitQueue<T, D>, operation: string, data: D, options: QueueOptions | undefined): Promise<T> {
     const waited = queue.wait(operation, data, options);
     this.#updateInterest();
     return waited;

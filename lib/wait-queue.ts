@@ -19,6 +19,20 @@ export interface WaitOptions {
 }
 
 /**
+ * @internal How the library's own loops (lib/batch-iterators.ts) end a wait they started: the
+ * queue sets `cancel` while the wait is queued. Cheaper than an AbortSignal per wait (an
+ * EventTarget listener added and removed each time).
+ */
+export interface Canceller {
+  cancel: (() => void) | undefined;
+}
+
+/** @internal What the queue accepts: a caller's checked options, and the library's canceller. */
+export interface QueueOptions extends WaitOptions {
+  canceller?: Canceller;
+}
+
+/**
  * Checks {@link WaitOptions} before anything is done, and returns what was checked: each getter
  * (user code) is read once, so nothing it does later changes the options a wait uses.
  */
@@ -49,6 +63,7 @@ interface Entry<T, D> extends Waiter<T, D> {
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  canceller?: Canceller;
 }
 
 const { EAGAIN, ETIMEDOUT, EWOULDBLOCK } = os.constants.errno;
@@ -101,10 +116,9 @@ export class WaitQueue<T, D> {
   }
 
   /** Queue an operation whose promise is this one (see {@link enqueue}). */
-  wait(operation: string, data: D, options: WaitOptions | undefined, started?: (id: number) => void): Promise<T> {
+  wait(operation: string, data: D, options: QueueOptions | undefined): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const id = this.enqueue(operation, data, resolve, reject, options);
-      started?.(id);
+      this.enqueue(operation, data, resolve, reject, options);
     });
   }
 
@@ -112,7 +126,7 @@ export class WaitQueue<T, D> {
    * Queue an operation settled through `resolve` and `reject` (one promise may stand for many,
    * as a send batch's), with its timeout and abort signal. Returns its id.
    */
-  enqueue(operation: string, data: D, resolve: (value: T) => void, reject: (error: Error) => void, options?: WaitOptions): number {
+  enqueue(operation: string, data: D, resolve: (value: T) => void, reject: (error: Error) => void, options?: QueueOptions): number {
     const id = this.#nextId++;
     if (this.#nextId > 0xffffffff) this.#nextId = 1;
     const signal = options?.signal;
@@ -125,6 +139,11 @@ export class WaitQueue<T, D> {
       entry.onAbort = () => this.#cancel(id, new AbortError(operation, signal.reason));
       signal.addEventListener('abort', entry.onAbort, { once: true });
     }
+    const canceller = options?.canceller;
+    if (canceller) {
+      entry.canceller = canceller;
+      canceller.cancel = () => this.#cancel(id, new AbortError(operation, undefined));
+    }
     this.#entries.set(id, entry);
     return id;
   }
@@ -136,6 +155,7 @@ export class WaitQueue<T, D> {
     this.#entries.delete(entry.id);
     if (entry.timer !== undefined) clearTimeout(entry.timer);
     if (entry.onAbort) entry.signal!.removeEventListener('abort', entry.onAbort);
+    if (entry.canceller) entry.canceller.cancel = undefined;
     return entry;
   }
 

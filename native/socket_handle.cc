@@ -303,20 +303,29 @@ int SocketHandle::ReceiveRing(Napi::Env env, Ring& ring, int flags, bool gro, Na
 #ifndef BSDSOCK_HAVE_UDP_GSO
   gro = false;  // never on here
 #endif
-  bool pack = ring.pack || gro;
-  size_t slot_size = pack ? kScratchSize : ring.slot_size;
+  // A coalesced receive may be 64 KiB: with GRO on, a ring whose memory holds such chunks
+  // receives into them (as many receives as chunks); a smaller one packs, as a packing ring does.
+  bool pack = ring.pack;
+  size_t slot_size = ring.slot_size;
+  size_t count = ring.slots;
+  if (gro && !pack) {
+    size_t chunks = ring.slots * ring.slot_size / kScratchSize;
+    if (chunks == 0) pack = true;
+    slot_size = kScratchSize;
+    if (chunks > 0) count = chunks;
+  }
   uint8_t* base = static_cast<uint8_t*>(memory.Data());
   uint8_t* slots = base;
   if (pack) {
-    EnsureArena(ring.slots);
+    EnsureArena(count);
     slots = arena_.get();
   }
-  if (batch_entries_.size() < ring.slots) {
-    batch_entries_.resize(ring.slots);
-    batch_from_.resize(ring.slots);
-    batch_received_.resize(ring.slots);
+  if (batch_entries_.size() < count) {
+    batch_entries_.resize(count);
+    batch_from_.resize(count);
+    batch_received_.resize(count);
   }
-  for (size_t i = 0; i < ring.slots; i++) {
+  for (size_t i = 0; i < count; i++) {
     batch_entries_[i] = BatchEntry{slots + i * slot_size, slot_size, nullptr, 0};
   }
   uint8_t* control = nullptr;
@@ -324,13 +333,13 @@ int SocketHandle::ReceiveRing(Napi::Env env, Ring& ring, int flags, bool gro, Na
 #if defined(BSDSOCK_HAVE_SOCK_CLOEXEC) && defined(MSG_CMSG_CLOEXEC)
     flags |= MSG_CMSG_CLOEXEC;  // as every recvmsg with control (native/msg.cc): no descriptor leaks
 #endif
-    size_t words = ring.slots * kRingControlSize / sizeof(uint64_t);
+    size_t words = count * kRingControlSize / sizeof(uint64_t);
     if (ring_control_.size() < words) ring_control_.resize(words);
-    if (ring_control_lengths_.size() < ring.slots) ring_control_lengths_.resize(ring.slots);
+    if (ring_control_lengths_.size() < count) ring_control_lengths_.resize(count);
     control = reinterpret_cast<uint8_t*>(ring_control_.data());
   }
   receive_syscalls_++;
-  int received = ReceiveBatch(fd_, batch_entries_.data(), ring.slots, flags, batch_from_.data(),
+  int received = ReceiveBatch(fd_, batch_entries_.data(), count, flags, batch_from_.data(),
                               batch_received_.data(), batch_scratch_, control, kRingControlSize,
                               gro ? ring_control_lengths_.data() : nullptr);
   if (received < 0) {
@@ -338,7 +347,7 @@ int SocketHandle::ReceiveRing(Napi::Env env, Ring& ring, int flags, bool gro, Na
     if (error == EAGAIN || error == EWOULDBLOCK) drained_ = true;
     return -error;
   }
-  if (static_cast<size_t>(received) < ring.slots) drained_ = true;  // the queue is empty
+  if (static_cast<size_t>(received) < count) drained_ = true;  // the queue is empty
   int32_t* meta = reinterpret_cast<int32_t*>(base + ring.meta_offset);
   meta[0] = received;
   ring.batch++;

@@ -216,6 +216,25 @@ describe('Socket.batches(): one ring, one crossing per wake-up', () => {
     expect(sizes).toEqual([...Array(9).fill(1200), 100]);
   });
 
+  groIt('with GRO on, a ring of 64 KiB or more takes each coalesced receive in a 64 KiB chunk of its own memory', async () => {
+    const { receiver: r, sender } = await coalesced(10, 1200, 1200);
+    const s2 = udp().socket;
+    await s2.sendmsg([Buffer.alloc(5 * 700, 0xaa)], { address: r.getsockname(), segmentSize: 700 });
+    const batches = r.batches({ count: 2, size: 65536 });
+    const batch = (await batches.next()).value as ReceivedBatch;
+    expect(batch.length).toBe(15);
+    expect([0, 9, 10, 14].map((i) => batch.offset(i))).toEqual([0, 9 * 1200, 65536, 65536 + 4 * 700]);
+    expect(batch.from(0)).toEqual(sender);
+    expect(batch.from(10)).toEqual(s2.getsockname());
+    expect(batch.data(14).equals(Buffer.alloc(700, 0xaa))).toBe(true);
+    // The views are the ring's memory, valid until the next batch.
+    expect(batch.buffer.byteLength).toBeGreaterThanOrEqual(2 * 65536);
+    const next = batches.next();
+    expect(() => batch.data(0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE' }));
+    await batches.return!();
+    await expect(next).resolves.toEqual({ value: undefined, done: true });
+  });
+
   groIt('with GRO on, leftovers of an earlier receive come first, then the kernel\'s', async () => {
     const { receiver: r } = await coalesced(6, 500, 500);
     // recvfrom takes one datagram of the coalesced receive: five wait in the segment queue.
