@@ -744,7 +744,7 @@ export class Socket implements AsyncIterable<Datagram> {
   // A receive waiting in the native queue would take a coalesced receive as one datagram.
   #checkGroChange(): void {
     if (this.#receives.size > 0) {
-      throw new ArgumentTypeError('ERR_INVALID_STATE', 'UDP_GRO cannot change while a recvfrom() or recv() waits: change it before receiving');
+      throw new ArgumentTypeError('ERR_INVALID_STATE', 'UDP_GRO cannot change while a recvfrom(), recv(), for await or batches() receive waits: change it before receiving');
     }
   }
 

@@ -66,6 +66,21 @@ describe('examples', () => {
     }
   });
 
+  it('udp-batch-echo-server (Socket.batches() and sendmmsg) echoes each datagram of a batch, zero-length included', async () => {
+    const server = await startServer('udp-batch-echo-server.js');
+    try {
+      const reply = await runExample('udp-echo-client.js', ['127.0.0.1', String(server.port), 'batch', '']);
+      expect(reply.code).toBe(0);
+      expect(reply.stdout).toBe(
+        [`reply from 127.0.0.1:${server.port}: "batch" (5 bytes)`, `reply from 127.0.0.1:${server.port}: "" (0 bytes)`, ''].join('\n'),
+      );
+      await waitFor(() => /\(0 bytes\)$/m.test(server.output()), 'the server to log the empty echo');
+      expect(server.output()).toMatch(/^echoed a batch of 1 \(5 bytes\)$/m);
+    } finally {
+      await server.stop();
+    }
+  });
+
   describe('the UDP echo server and its clients', () => {
     let server: Server;
     beforeEach(async () => {

@@ -21,7 +21,7 @@ int main(int argc, char **argv) {
   size_t size = (size_t)arg_long(argc, argv, 6, 64);
   int gso = argc > 7 && strcmp(argv[7], "gso") == 0;
   if (port <= 0 || count < 0 || count > 100000000 || rate < 0 || burst < 1 || burst > MAX_BURST ||
-      max_ms <= 0 || max_ms > 120000 || size > 2048 || (gso && (size < 1 || burst * size > 65507)))
+      max_ms <= 0 || max_ms > 600000 || size > 2048 || (gso && (size < 1 || burst * size > 65507)))
     return 2;
   static char whole[65536];
   memset(whole, 'f', sizeof whole);
