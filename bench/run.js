@@ -390,10 +390,11 @@ async function pingpongGroup() {
 async function memoryGroup() {
   const { count, warmup, rate, burst } = config.memory;
   const sendCount = Math.round(count * 1.2); // room for some loss; the receiver stops at `count`
-  const flood = (port) => c('flood', [port, sendCount, rate, burst, Math.ceil((sendCount / rate) * 1000) + 5000], { cpu: cpuOf(0) });
+  const floodMs = (r) => Math.ceil((sendCount / r) * 1000) + 5000;
+  const flood = (port) => c('flood', [port, sendCount, rate, burst, floodMs(rate)], { cpu: cpuOf(0), timeoutMs: floodMs(rate) + 10000 });
   // The GRO receivers get GSO sends of 1200-byte datagrams, at the GRO group's rate.
   const gro = config.gro;
-  const gsoFlood = (port) => c('flood', [port, sendCount, gro.rate, gro.burst, Math.ceil((sendCount / gro.rate) * 1000) + 5000, gro.size, 'gso'], { cpu: cpuOf(0) });
+  const gsoFlood = (port) => c('flood', [port, sendCount, gro.rate, gro.burst, floodMs(gro.rate), gro.size, 'gso'], { cpu: cpuOf(0), timeoutMs: floodMs(gro.rate) + 10000 });
   const results = {};
   for (const mode of memoryModes) {
     const onReady = mode.startsWith('socket-gro') ? gsoFlood : flood;

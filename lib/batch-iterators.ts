@@ -7,7 +7,7 @@
  * first in line for its next receive.
  * @module
  */
-import { AbortError, SocketClosedError } from './errors';
+import { AbortError, ArgumentTypeError, SocketClosedError } from './errors';
 import type { Canceller } from './wait-queue';
 import { PACKED_SLOT_SIZE, ReceivedBatch, type BatchDatagram, type ReceiveRing } from './receive-ring';
 
@@ -18,14 +18,21 @@ export interface BatchReceiver {
   release(ring: ReceiveRing): void;
   /** One batch into the ring: how many datagrams it holds. `canceller` ends the wait. */
   receive(ring: ReceiveRing, canceller: Canceller): Promise<number>;
-  /** Whether receives go one at a time now (GRO is on, or datagrams are held). */
+  /** Whether receives go one at a time now (datagrams are held). */
   oneAtATime(): boolean;
   recvfrom(canceller: Canceller): Promise<BatchDatagram>;
-  /** Datagrams read and not handed out: the socket's next receives get them first. */
-  hold(datagrams: BatchDatagram[]): void;
+  /** Datagrams read and not handed out: the socket's next receives get them first (`first`: before those already held). */
+  hold(datagrams: BatchDatagram[], first?: boolean): void;
 }
 
 const done: IteratorResult<never, undefined> = Object.freeze({ value: undefined, done: true });
+
+function memoryGone(): never {
+  throw new ArgumentTypeError(
+    'ERR_INVALID_STATE',
+    "for await: this wake-up's datagrams share one Buffer, and its memory was transferred away (copy a datagram before transferring it)",
+  );
+}
 
 /** What the two iterators share: the ring, the end (return, throw, the signal, close). */
 abstract class RingIterator<T> implements AsyncIterableIterator<T> {
@@ -36,6 +43,8 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
   readonly #canceller: Canceller = { cancel: undefined };
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => this.finish();
+  // A next() still on its way: the next one waits for it (one ring, one batch at a time).
+  #pending: Promise<unknown> | undefined;
 
   constructor(receiver: BatchReceiver, signal: AbortSignal | undefined) {
     this.receiver = receiver;
@@ -48,7 +57,30 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
     return this;
   }
 
-  abstract next(): Promise<IteratorResult<T, undefined>>;
+  next(): Promise<IteratorResult<T, undefined>> {
+    const previous = this.#pending;
+    const run = (): Promise<IteratorResult<T, undefined>> => {
+      try {
+        return this.step();
+      } catch (err) {
+        return Promise.reject(err); // next() never throws: it rejects
+      }
+    };
+    const step = previous === undefined ? run() : previous.then(run, run);
+    const tracked: Promise<unknown> = step.then(
+      () => {
+        if (this.#pending === tracked) this.#pending = undefined;
+      },
+      () => {
+        if (this.#pending === tracked) this.#pending = undefined;
+      },
+    );
+    this.#pending = tracked;
+    return step;
+  }
+
+  /** One turn of the loop (never two at once: see next()). */
+  protected abstract step(): Promise<IteratorResult<T, undefined>>;
 
   return(): Promise<IteratorResult<T, undefined>> {
     this.finish();
@@ -63,6 +95,7 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
   /** One batch into the ring, or the end: undefined when the loop is over. */
   protected async receiveBatch(slots: number, slotSize: number, pack: boolean): Promise<number | undefined> {
     try {
+      // Registered at the first turn: an iterator never iterated holds no memory.
       const ring = (this.ring ??= this.receiver.register(slots, slotSize, pack));
       const count = await this.receiver.receive(ring, this.#canceller);
       if (!this.finished) return count;
@@ -79,7 +112,8 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
     try {
       const datagram = await this.receiver.recvfrom(this.#canceller);
       if (this.finished) {
-        this.receiver.hold([datagram]);
+        // Taken from the front of the held datagrams: it goes back there.
+        this.receiver.hold([datagram], true);
         return undefined;
       }
       return datagram;
@@ -99,6 +133,8 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
   /** The datagrams of the ring's current batch from `first` on go back to the socket. */
   protected keep(ring: ReceiveRing, first: number): void {
     if (first >= ring.length) return;
+    // Memory the caller transferred away holds nothing any more: there is nothing to give back.
+    if (ring.packed ? ring.packedGone : ring.detached) return;
     const held: BatchDatagram[] = [];
     for (let i = first; i < ring.length; i++) {
       // A packed batch's bytes are the caller's already; a slot is reused, so copied.
@@ -112,9 +148,12 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
     if (this.finished && this.ring === null) return;
     this.finished = true;
     this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.beforeRelease();
-    this.#canceller.cancel?.();
-    this.release();
+    try {
+      this.beforeRelease();
+    } finally {
+      this.#canceller.cancel?.();
+      this.release();
+    }
   }
 
   /** What a subclass must do with what it read before the ring goes. */
@@ -130,8 +169,8 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
 /**
  * `for await (const d of socket)`: each wake-up's datagrams read together into a packing ring
  * (one Buffer of their bytes, one crossing into JavaScript), then yielded one by one; each
- * `d.data` a view of that Buffer which the caller may keep. With GRO on, or datagrams held, one
- * receive per datagram.
+ * `d.data` a view of that Buffer which the caller may keep. While datagrams are held (a loop
+ * ended before yielding them), one receive per datagram.
  * @internal
  */
 export class DatagramIterator extends RingIterator<BatchDatagram> {
@@ -144,7 +183,7 @@ export class DatagramIterator extends RingIterator<BatchDatagram> {
     this.#slots = slots;
   }
 
-  next(): Promise<IteratorResult<BatchDatagram, undefined>> {
+  protected step(): Promise<IteratorResult<BatchDatagram, undefined>> {
     if (this.#index < this.#count) return Promise.resolve({ value: this.#take(), done: false });
     if (this.finished) return Promise.resolve(done);
     return this.#refill();
@@ -164,14 +203,16 @@ export class DatagramIterator extends RingIterator<BatchDatagram> {
 
   #take(): BatchDatagram {
     const ring = this.ring!;
+    if (ring.packedGone) memoryGone();
     const i = this.#index++;
     return { data: ring.data(i), from: ring.from(i), truncated: ring.truncated(i) };
   }
 
   protected override beforeRelease(): void {
     // Read, not yielded: the socket's next receive of any kind gets them first, in order.
-    if (this.#index < this.#count) this.keep(this.ring!, this.#index);
+    const [index, count] = [this.#index, this.#count];
     this.#index = this.#count = 0;
+    if (index < count) this.keep(this.ring!, index);
   }
 }
 
@@ -184,11 +225,9 @@ export class BatchIterator extends RingIterator<ReceivedBatch> {
     super(receiver, signal);
     this.#slots = slots;
     this.#slotSize = slotSize;
-    // Allocated when the iteration starts, not at its first turn: a closed socket throws here.
-    if (!this.finished) this.ring = receiver.register(slots, slotSize, false);
   }
 
-  async next(): Promise<IteratorResult<ReceivedBatch, undefined>> {
+  protected async step(): Promise<IteratorResult<ReceivedBatch, undefined>> {
     if (this.finished) return done;
     const count = await this.receiveBatch(this.#slots, this.#slotSize, false);
     return count === undefined ? done : { value: new ReceivedBatch(this.ring!), done: false };

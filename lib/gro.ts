@@ -100,8 +100,10 @@ export class SegmentQueue {
    * A datagram read by other means and not handed out (a `for await` loop ended before it): it
    * goes out after those already queued, before anything received later.
    */
-  hold(data: Buffer, from: SocketAddress, truncated: boolean): void {
-    this.#runs.push({ bytes: data, scratch: false, offset: 0, end: data.length, size: Math.max(data.length, 1), from, control: [], truncated, controlTruncated: false });
+  hold(data: Buffer, from: SocketAddress, truncated: boolean, first = false): void {
+    const run: Run = { bytes: data, scratch: false, offset: 0, end: data.length, size: Math.max(data.length, 1), from, control: [], truncated, controlTruncated: false };
+    if (first) this.#runs.unshift(run);
+    else this.#runs.push(run);
     this.#count++;
   }
 
@@ -169,6 +171,13 @@ export class SegmentQueue {
     this.#runs = [];
     this.#count = 0;
   }
+}
+
+/** A queue for datagrams held while GRO is off: it goes once it is empty. */
+export function heldQueue(): SegmentQueue {
+  const queue = new SegmentQueue();
+  queue.enabled = false;
+  return queue;
 }
 
 /**

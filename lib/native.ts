@@ -39,8 +39,8 @@ export interface NativeSocketHandle {
    * queued under `id` for the drain (undefined).
    */
   recv(id: number, buf: ArrayBufferView | undefined, length: number, flags: number, tryNow: boolean, out: unknown[]): number | undefined;
-  /** Memory for batch receives: [ring id, memory, offset of its Int32 meta area, senders by index]. */
-  registerRing(slots: number, slotSize: number, pack: boolean): [number, ArrayBuffer, number, SocketAddress[]];
+  /** Memory for batch receives: its id; out[0] the memory, out[1] the offset of its Int32 meta area; `senders` (every element present) gets the senders by the meta's index. */
+  registerRing(slots: number, slotSize: number, pack: boolean, senders: SocketAddress[], out: unknown[]): number;
   releaseRing(ring: number): void;
   /** One batch into a ring, as recv(): messages or -errno at once, or queued (undefined); a packed batch's Buffer in out[2]. `gro`: UDP_GRO is on. */
   recvBatch(id: number, ring: number, flags: number, tryNow: boolean, out: unknown[], gro: boolean): number | undefined;

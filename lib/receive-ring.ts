@@ -52,6 +52,8 @@ export class ReceiveRing {
   filledByJs = false;
   /** The current batch's bytes, back to back, when it was packed (a packing ring, or GRO on). */
   packed: Buffer | undefined;
+  /** The size of `packed`'s memory when it came: less now means it was transferred away. */
+  #packedBytes = 0;
   /** Counts the batches asked for: a {@link ReceivedBatch} of an earlier one is stale. */
   generation = 0;
   /** The batch asked for had GRO on: its messages may be coalesced (their segment size in the meta). */
@@ -64,7 +66,13 @@ export class ReceiveRing {
   #messages = new Int32Array(0);
 
   constructor(handle: NativeSocketHandle, slots: number, slotSize: number, pack: boolean) {
-    const [id, memory, metaOffset, senders] = handle.registerRing(slots, slotSize, pack);
+    // Every element present (Array.from defines them; fill() would assign, running any setter
+    // on Array.prototype): native code stores into them without running JavaScript.
+    const senders = Array.from({ length: slots }, () => undefined) as unknown as SocketAddress[];
+    const out: unknown[] = Array.from({ length: 2 }, () => undefined);
+    const id = handle.registerRing(slots, slotSize, pack, senders, out);
+    const memory = out[0] as ArrayBuffer;
+    const metaOffset = out[1] as number;
     this.id = id;
     this.slots = slots;
     this.slotSize = pack ? scratchSize : slotSize;
@@ -81,6 +89,11 @@ export class ReceiveRing {
     return this.memory.byteLength === 0;
   }
 
+  /** Whether the current batch's packed bytes were transferred away (a datagram's view, say). */
+  get packedGone(): boolean {
+    return this.packed !== undefined && this.packed.buffer.byteLength < this.#packedBytes;
+  }
+
   /** The datagrams of the current batch. */
   get length(): number {
     return this.#length;
@@ -93,6 +106,7 @@ export class ReceiveRing {
    */
   arrived(messages: number, packed: Buffer | undefined): number {
     this.packed = packed;
+    this.#packedBytes = packed?.buffer.byteLength ?? 0;
     this.filledByJs = false;
     const meta = this.meta;
     const stride = this.gro ? scratchSize : this.slotSize;
@@ -171,6 +185,8 @@ export class ReceiveRing {
    * write. Returns how many.
    */
   fillFrom(queue: SegmentQueue): number {
+    this.gro = false; // one datagram per slot, as without GRO
+    if (this.pack) return this.#packFrom(queue);
     let count = 0;
     while (count < this.slots && queue.size > 0) {
       const slot = this.#whole.subarray(count * this.slotSize, (count + 1) * this.slotSize);
@@ -184,8 +200,28 @@ export class ReceiveRing {
       count++;
     }
     this.meta[0] = count;
-    this.gro = false; // one datagram per slot, as without GRO
     this.arrived(count, undefined);
+    this.filledByJs = true;
+    return count;
+  }
+
+  // A packing ring has no slots of its own: the datagrams go into one Buffer, back to back.
+  #packFrom(queue: SegmentQueue): number {
+    const parts: Buffer[] = [];
+    let count = 0;
+    while (count < this.slots && queue.size > 0) {
+      const { data, from, truncated } = queue.takeView();
+      const entry = 1 + count * ringMetaStride;
+      this.meta[entry] = data.length;
+      this.meta[entry + 1] = truncated ? MSG_TRUNC : 0;
+      this.meta[entry + 2] = count;
+      this.meta[entry + 3] = 0;
+      this.#filledSenders[count] = from;
+      parts.push(data);
+      count++;
+    }
+    this.meta[0] = count;
+    this.arrived(count, Buffer.concat(parts));
     this.filledByJs = true;
     return count;
   }

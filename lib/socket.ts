@@ -21,7 +21,7 @@ import { prepareSendmsg, traceRecvmsg, tryRecvmsg, checkRecvmsgOptions, type Rec
 import type { Linger, StructOptionValue } from './options';
 import * as multicast from './multicast';
 import type { InterfaceSpec } from './multicast';
-import { SegmentQueue, segmentQueueAfter } from './gro';
+import { SegmentQueue, heldQueue, segmentQueueAfter } from './gro';
 import { modeOf, type SegmentationMode, type SegmentationState } from './segment';
 import { bytesOf, flagsOf, receiveBuffers, sendmsgAttempts, socketSendmsg, type SocketRecvmsgOptions, type SocketSendmsgOptions } from './socket-msg';
 import { MAX_BATCH, batchOf, batchProgress, checkReceiveBatch, encodedOf, receiveBatch, sendBatch, type BatchMessage, type PreparedBatch } from './batch';
@@ -31,7 +31,7 @@ import { binding, type NativeSocketHandle, type SocketHandleStats } from './nati
 import { refuseOwned } from './ownership';
 import * as trace from './trace';
 import { checkBuffer, checkFd, checkFlags, checkInteger, currentSize, invalidType, outOfRange } from './validate';
-import { WaitQueue, checkWaitOptions, wouldBlock, type Canceller, type QueueOptions, type WaitOptions } from './wait-queue';
+import { WaitQueue, checkWaitOptions, wouldBlock, type Canceller, type QueueOptions, type WaitOptions, type Waiter } from './wait-queue';
 
 export type { ErrorReport } from './error-reports';
 export type { WaitOptions } from './wait-queue';
@@ -63,6 +63,8 @@ interface NativeReceive {
   ownBuffer: boolean;
   /** The caller's buffer (for the trace's line). */
   buf: ArrayBufferView | undefined;
+  /** Its size when the receive was made: one that changes fails it. */
+  size: number;
   /** A batch into this ring (Socket.batches(), for await): resolves to how many it holds. */
   ring?: ReceiveRing;
 }
@@ -352,7 +354,7 @@ export class Socket implements AsyncIterable<Datagram> {
       const id = this.#receives.nextId;
       const tryNow = this.#batches.size === 0;
       const got = this.#reports.retry(() => handle.recv(id, buf, size, 0, tryNow, receiveOut));
-      if (got === undefined) return this.#receives.wait(kind, { ownBuffer: buf === undefined, buf }, options);
+      if (got === undefined) return this.#receives.wait(kind, { ownBuffer: buf === undefined, buf, size }, options);
       const [from, truncated, data] = receiveOut as [SocketAddress, boolean, Buffer | undefined];
       receiveOut[2] = undefined; // hold no datagram alive
       if (trace.socketCall(got)) {
@@ -382,7 +384,7 @@ export class Socket implements AsyncIterable<Datagram> {
       const handle = this.#handle!;
       const id = this.#receives.nextId;
       const got = this.#reports.retry(() => handle.recvBatch(id, ring.id, 0, this.#batches.size === 0, receiveOut, gro));
-      if (got === undefined) return this.#receives.wait('recvmmsg', { ownBuffer: false, buf: undefined, ring }, { canceller }) as Promise<number>;
+      if (got === undefined) return this.#receives.wait('recvmmsg', { ownBuffer: false, buf: undefined, size: 0, ring }, { canceller }) as Promise<number>;
       const packed = receiveOut[2] as Buffer | undefined;
       receiveOut[2] = undefined;
       const datagrams = got < 0 ? 0 : ring.arrived(got, packed);
@@ -403,7 +405,7 @@ export class Socket implements AsyncIterable<Datagram> {
       receive: (ring, canceller) => this.#receiveBatch(ring, canceller),
       oneAtATime: () => (this.#gro?.size ?? 0) > 0,
       recvfrom: (canceller) => this.#receive('recvfrom', undefined, undefined, canceller) as Promise<Datagram>,
-      hold: (datagrams) => this.#hold(datagrams),
+      hold: (datagrams, first) => this.#hold(datagrams, first),
     };
   }
 
@@ -414,31 +416,40 @@ export class Socket implements AsyncIterable<Datagram> {
 
   /**
    * Datagrams a loop read and did not hand out: the next receives of any kind get them first,
-   * in order (they wait in the segment queue, as GRO's do). Receives already waiting in the
-   * native queue are served from them at once.
+   * in order (they wait in the segment queue, as GRO's do); `first`: before those already held
+   * (one given back after it was taken from there). Receives already waiting are served from
+   * them at once, as a readable event would serve them: the native queue's, then JavaScript's.
    */
-  #hold(datagrams: readonly BatchDatagram[]): void {
+  #hold(datagrams: readonly BatchDatagram[], first = false): void {
     if (datagrams.length === 0 || this.#handle === null) return;
-    if (this.#gro === null) {
-      this.#gro = new SegmentQueue();
-      this.#gro.enabled = false; // GRO is off: the queue goes once it is empty
-    }
-    const queue = this.#gro;
-    for (const { data, from, truncated } of datagrams) queue.hold(data, from, truncated);
+    const queue = (this.#gro ??= heldQueue());
+    const list = first ? [...datagrams].reverse() : datagrams;
+    for (const { data, from, truncated } of list) queue.hold(data, from, truncated, first);
     for (const waiter of [...this.#receives.values()]) {
       if (queue.size === 0) break;
-      if (waiter.data.ring !== undefined || !this.#handle.cancelRecv(waiter.id)) continue;
+      if (this.#handle === null || !this.#handle.cancelRecv(waiter.id)) continue;
       this.#receives.take(waiter.id);
-      const { buf, ownBuffer } = waiter.data;
-      if (buf !== undefined) {
-        const { bytes, from, truncated } = queue.takeInto(buf);
-        waiter.resolve(this.#completed(waiter.operation, false, bytes, from, truncated, undefined));
-      } else {
-        const { data, from, truncated } = queue.takeView();
-        waiter.resolve(this.#completed(waiter.operation, ownBuffer, data.length, from, truncated, data));
-      }
+      this.#serveFromQueue(waiter, queue);
     }
-    if (queue.size === 0 && !queue.enabled) this.#gro = null;
+    this.#batchesReady();
+    if (this.#gro !== null && this.#gro.size === 0 && !this.#gro.enabled) this.#gro = null;
+  }
+
+  /** A native receive withdrawn from the native queue, served from the segment queue instead. */
+  #serveFromQueue(waiter: Waiter<unknown, NativeReceive>, queue: SegmentQueue): void {
+    const { buf, ownBuffer, size, ring } = waiter.data;
+    if (ring !== undefined) {
+      if (ring.detached) return waiter.reject(receiveError(EFAULT, waiter.operation));
+      return waiter.resolve(ring.fillFrom(queue));
+    }
+    if (buf !== undefined) {
+      // Detached or shrunk while it waited: refused, and the datagram stays for the next receive.
+      if (currentSize(buf) !== size) return waiter.reject(receiveError(EFAULT, waiter.operation));
+      const { bytes, from, truncated } = queue.takeInto(buf);
+      return waiter.resolve(this.#completed(waiter.operation, false, bytes, from, truncated, undefined));
+    }
+    const { data, from, truncated } = queue.takeView();
+    waiter.resolve(this.#completed(waiter.operation, ownBuffer, data.length, from, truncated, data));
   }
 
   // What the native drain was last told: report its syscalls (the trace is on) or not.
@@ -755,7 +766,9 @@ export class Socket implements AsyncIterable<Datagram> {
 
   /** With GRO on: datagrams from the queue (lib/gro.ts), after one receive when it is empty. */
   #readSegments<T>(fd: number, take: (queue: SegmentQueue) => T): ReadOutcome<T> | number {
-    const queue = this.#gro!;
+    // The queue may be gone since this receive was queued (the held datagrams all taken, GRO
+    // turned off): a fresh one with GRO off makes the receive the usual way, and goes.
+    const queue = (this.#gro ??= heldQueue());
     const value = queue.read(fd, take);
     if (queue.size === 0 && !queue.enabled) this.#gro = null;
     return typeof value === 'number' ? value : { value: value.taken, more: true };

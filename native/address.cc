@@ -160,29 +160,38 @@ Napi::Value EncodeAddress(const Napi::CallbackInfo& info) {
                   "Unsupported address family " + std::to_string(family));
 }
 
+namespace {
+// Defined, not assigned: an own data property, so no setter on Object.prototype runs (no
+// JavaScript at all), whatever code calls the decoder in the middle of its work.
+void Own(Napi::Object out, const char* name, Napi::Value value) {
+  out.DefineProperty(Napi::PropertyDescriptor::Value(
+      name, value, static_cast<napi_property_attributes>(napi_writable | napi_enumerable | napi_configurable)));
+}
+}  // namespace
+
 Napi::Object DecodeAddress(Napi::Env env, const sockaddr_storage& storage, socklen_t length) {
   size_t len = std::min<size_t>(length, sizeof storage);
   Napi::Object out = Napi::Object::New(env);
   // A datagram from an unbound AF_UNIX socket comes with no address at all.
   if (len < offsetof(sockaddr, sa_family) + sizeof(sa_family_t)) {
-    out.Set("family", FamilyName(env, AF_UNSPEC));
+    Own(out, "family", FamilyName(env, AF_UNSPEC));
     return out;
   }
   int family = storage.ss_family;
-  out.Set("family", FamilyName(env, family));
+  Own(out, "family", FamilyName(env, family));
   char text[INET6_ADDRSTRLEN];
   if (family == AF_INET && len >= sizeof(sockaddr_in)) {
     const auto* sin = reinterpret_cast<const sockaddr_in*>(&storage);
     inet_ntop(AF_INET, &sin->sin_addr, text, sizeof text);
-    out.Set("address", Napi::String::New(env, text));
-    out.Set("port", Napi::Number::New(env, ntohs(sin->sin_port)));
+    Own(out, "address", Napi::String::New(env, text));
+    Own(out, "port", Napi::Number::New(env, ntohs(sin->sin_port)));
   } else if (family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
     const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&storage);
     inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof text);
-    out.Set("address", Napi::String::New(env, text));
-    out.Set("port", Napi::Number::New(env, ntohs(sin6->sin6_port)));
-    out.Set("flowinfo", Napi::Number::New(env, ntohl(sin6->sin6_flowinfo)));
-    out.Set("scopeId", Napi::Number::New(env, sin6->sin6_scope_id));
+    Own(out, "address", Napi::String::New(env, text));
+    Own(out, "port", Napi::Number::New(env, ntohs(sin6->sin6_port)));
+    Own(out, "flowinfo", Napi::Number::New(env, ntohl(sin6->sin6_flowinfo)));
+    Own(out, "scopeId", Napi::Number::New(env, sin6->sin6_scope_id));
   } else if (family == AF_UNIX) {
     const auto* un = reinterpret_cast<const sockaddr_un*>(&storage);
     size_t offset = offsetof(sockaddr_un, sun_path);
@@ -193,10 +202,10 @@ Napi::Object DecodeAddress(Napi::Env env, const sockaddr_storage& storage, sockl
       path_length = strnlen(path, path_length);
     }
     // An abstract name keeps its leading NUL and every byte the length covers.
-    out.Set("path", Napi::String::New(env, path, path_length));
+    Own(out, "path", Napi::String::New(env, path, path_length));
   } else if (family != AF_UNSPEC) {
-    out.Set("af", Napi::Number::New(env, family));
-    out.Set("bytes", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&storage), len));
+    Own(out, "af", Napi::Number::New(env, family));
+    Own(out, "bytes", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&storage), len));
   }
   return out;
 }

@@ -98,6 +98,8 @@ void SocketHandle::CloseNow() {
   closed_ = true;
   receives_.clear();
   rings_.clear();
+  arena_.reset();  // up to 64 KiB a slot: not kept until the object is collected
+  arena_slots_ = 0;
   if (watching_) {
     watching_ = false;
     ObjectWrap::Unref();
@@ -184,14 +186,22 @@ void SocketHandle::EnsureArena(size_t slots) {
   arena_slots_ = slots;
 }
 
-// registerRing(slots, slotSize, pack) -> [id, memory, metaOffset, senders]: memory for batch
-// receives, allocated once (see Ring). A packing ring's slots are the handle's scratch arena
-// (slots of kScratchSize), so its memory is the meta area only.
+// registerRing(slots, slotSize, pack, senders, out) -> id; out[0] the memory, out[1] the offset
+// of its meta area: memory for batch receives, allocated once (see Ring). A packing ring's
+// slots are the handle's scratch arena (slots of kScratchSize), so its memory is the meta area
+// only. `senders` and `out` are JavaScript's arrays with every element present: storing into an
+// element that exists runs no setter, so no JavaScript runs (and closes the socket, or releases
+// the ring) while a ring is made or a batch is read.
 Napi::Value SocketHandle::RegisterRing(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t slots = static_cast<size_t>(ArgInteger(info, 0, "slots", 1, static_cast<int64_t>(kMaxBatch)));
   size_t slot_size = static_cast<size_t>(ArgInteger(info, 1, "slotSize", 1, static_cast<int64_t>(kScratchSize)));
   bool pack = ArgBool(info, 2, "pack");
+  if (!info[3].IsArray() || info[3].As<Napi::Array>().Length() < slots) {
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "senders must be an array of slots elements");
+  }
+  if (!info[4].IsArray()) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "out must be an array");
+  if (closed_) ThrowRangeError(env, "ERR_SOCKET_CLOSED", "the socket is closed");
   auto ring = std::make_unique<Ring>();
   ring->slots = slots;
   ring->pack = pack;
@@ -200,22 +210,19 @@ Napi::Value SocketHandle::RegisterRing(const Napi::CallbackInfo& info) {
   size_t data_bytes = pack ? 0 : (slots * slot_size + 7) / 8 * 8;
   ring->meta_offset = data_bytes;
   Napi::ArrayBuffer memory = Napi::ArrayBuffer::New(env, data_bytes + (1 + slots * kRingMetaStride) * sizeof(int32_t));
-  Napi::Array senders = Napi::Array::New(env, slots);
   ring->memory = Napi::Persistent(memory);
-  ring->senders = Napi::Persistent(senders.As<Napi::Object>());
+  ring->senders = Napi::Persistent(info[3].As<Napi::Object>());
   ring->sender_keys.resize(slots);
-  ring->sender_lengths.assign(slots, 0);
+  ring->sender_lengths.assign(slots, kUnusedSender);
   ring->sender_batch.assign(slots, 0);
   size_t id = 0;
   while (id < rings_.size() && rings_[id] != nullptr) id++;
   if (id == rings_.size()) rings_.push_back(nullptr);
   rings_[id] = std::move(ring);
-  Napi::Array result = Napi::Array::New(env, 4);
-  result.Set(0u, Napi::Number::New(env, static_cast<double>(id)));
-  result.Set(1u, memory);
-  result.Set(2u, Napi::Number::New(env, static_cast<double>(data_bytes)));
-  result.Set(3u, senders);
-  return result;
+  Napi::Array out = info[4].As<Napi::Array>();
+  out.Set(0u, memory);
+  out.Set(1u, Napi::Number::New(env, static_cast<double>(data_bytes)));
+  return Napi::Number::New(env, static_cast<double>(id));
 }
 
 SocketHandle::Ring* SocketHandle::RingOf(int id) {
@@ -287,6 +294,9 @@ uint32_t SocketHandle::RingSender(Napi::Env env, Ring& ring, const sockaddr_stor
         break;
       }
     }
+    // A batch has at most `slots` datagrams, each marking one index: one is always free. Were
+    // none, the last one is reused rather than anything written out of bounds.
+    if (found == ring.slots) found = ring.last_sender;
     std::memcpy(&ring.sender_keys[found], &from, length);
     ring.sender_lengths[found] = length;
     ring.senders.Value().Set(static_cast<uint32_t>(found), SenderAddress(env, from, length));
@@ -459,6 +469,8 @@ void SocketHandle::UpdateWatcher() {
   // POLLPRI never fires on a datagram socket: asking for UV_PRIORITIZED alone watches errors
   // without waking for data nobody waits for.
   if (error_reports_ && events == 0) events |= UV_PRIORITIZED;
+  // Nothing watches readability now: whether the queue was found empty says nothing from here on.
+  if (!(events & UV_READABLE)) drained_ = false;
   if (events == 0) {
     if (watching_) {
       uv_poll_stop(poll_);
@@ -528,6 +540,9 @@ void SocketHandle::HandlePoll(int status, int events) {
     CallIntoJs(on_ready_, {Napi::Number::New(env, ready), Napi::Number::New(env, error)});
     if (closed_) return;
   }
+  // The queue found empty holds for the receives JavaScript made in the callbacks above; one
+  // made in a later turn of the loop tries at once (data may have come in meanwhile).
+  drained_ = false;
   UpdateWatcher();
 }
 

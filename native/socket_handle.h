@@ -151,8 +151,11 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   bool stopped_by_libuv_ = false;  // after UV_EBADF the watcher must be started again
   // The last receive found the kernel's queue empty (EAGAIN, or fewer datagrams than asked
   // for): the next one waits for readiness instead of trying a syscall that would answer
-  // EAGAIN. Cleared by every readable event (the watcher is level-triggered: nothing is missed).
+  // EAGAIN. Cleared by every readable event (the watcher is level-triggered: nothing is missed),
+  // at the end of each wake-up's callbacks, and whenever readability is not watched.
   bool drained_ = false;
+  // sender_lengths of a ring index that holds no sender yet (no address is this long).
+  static constexpr socklen_t kUnusedSender = sizeof(sockaddr_storage) + 1;
   uv_poll_t* poll_ = nullptr;  // heap: freed in OnClosed, which may run after this object is gone
   AddonData* addon_;
   std::deque<PendingRecv> receives_;

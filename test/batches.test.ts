@@ -1,8 +1,12 @@
 // Socket.batches() and `for await (const d of socket)`: a wake-up's datagrams read together
 // into a ring registered once (lib/receive-ring.ts, lib/batch-iterators.ts), and nothing lost
 // when a loop ends early.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+
 import {
   AF_INET,
+  AF_UNIX,
   ArgumentRangeError,
   ArgumentTypeError,
   ConnectionRefusedError,
@@ -14,6 +18,7 @@ import {
   TimedOutError,
   UDP_GRO,
   setTrace,
+  socketpair,
   type InetAddress,
   type ReceivedBatch,
 } from '../lib';
@@ -433,5 +438,148 @@ describe('for await (const d of socket): batch speed, nothing lost', () => {
       })(),
     ).rejects.toBeInstanceOf(ConnectionRefusedError);
     expect(client.socket.closed).toBe(false);
+  });
+});
+
+describe('loops on one socket, and what they give back', () => {
+  it('next() called twice without waiting: both turns come, in order, nothing skipped', async () => {
+    const server = udp();
+    const client = udp();
+    await send(client.socket, server.addr, '1', '2', '3');
+    const iterator = server.socket[Symbol.asyncIterator]();
+    const turns = [iterator.next(), iterator.next(), iterator.next()];
+    const texts = (await Promise.all(turns)).map((r) => r.value!.data.toString());
+    expect(texts).toEqual(['1', '2', '3']);
+    await iterator.return!();
+  });
+
+  it('a recvmmsg waiting when the loop ends is served from what the loop held, at once', async () => {
+    const server = udp();
+    const client = udp();
+    await send(client.socket, server.addr, '1', '2', '3');
+    const iterator = server.socket[Symbol.asyncIterator]();
+    expect((await iterator.next()).value!.data.toString()).toBe('1');
+    const buffers = [Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4)];
+    const waiting = server.socket.recvmmsg(buffers);
+    await iterator.return!();
+    const results = await waiting;
+    expect(results.map((r, i) => buffers[i]!.subarray(0, r.bytes).toString())).toEqual(['2', '3']);
+  });
+
+  it('another loop waiting when the first ends gets what the first held, before anything newer', async () => {
+    const server = udp();
+    const client = udp();
+    await send(client.socket, server.addr, 'c1', 'c2', 'c3');
+    const first = server.socket[Symbol.asyncIterator]();
+    const second = server.socket.batches();
+    expect((await first.next()).value!.data.toString()).toBe('c1');
+    const waiting = second.next();
+    await first.return!();
+    await send(client.socket, server.addr, 'c4');
+    const batch = (await waiting).value!;
+    expect([...batch].map((d) => d.data.toString())).toEqual(['c2', 'c3']);
+    const next = (await second.next()).value!;
+    expect(next.data(0).toString()).toBe('c4');
+    await second.return!();
+  });
+
+  it('a datagram a loop took from the held ones and did not yield goes back first', async () => {
+    const server = udp();
+    const client = udp();
+    await send(client.socket, server.addr, '1', '2', '3', '4');
+    const first = server.socket[Symbol.asyncIterator]();
+    expect((await first.next()).value!.data.toString()).toBe('1');
+    await first.return!(); // holds 2, 3, 4
+    const second = server.socket[Symbol.asyncIterator]();
+    const pending = second.next(); // takes 2 from the held ones...
+    await second.return!(); // ...and ends before the caller saw it
+    const result = await pending;
+    const texts = result.done ? [] : [result.value.data.toString()];
+    while (texts.length < 3) texts.push((await server.socket.recvfrom()).data.toString());
+    expect(texts).toEqual(['2', '3', '4']);
+  });
+
+  it('a receive queued behind held datagrams never fails when they run out', async () => {
+    const server = udp();
+    const client = udp();
+    await send(client.socket, server.addr, '1', '2', '3');
+    const iterator = server.socket[Symbol.asyncIterator]();
+    expect((await iterator.next()).value!.data.toString()).toBe('1');
+    await iterator.return!(); // holds 2 and 3
+    const held = server.socket.batches({ count: 8 });
+    const batch = (await held.next()).value!;
+    expect([...batch].map((d) => d.data.toString())).toEqual(['2', '3']);
+    // Queued while the held queue was still there; served after it is gone.
+    const later = server.socket.recvmmsg([Buffer.alloc(4)]);
+    await held.return!();
+    await send(client.socket, server.addr, '4');
+    expect((await later)[0]).toMatchObject({ bytes: 1 });
+  });
+
+  it('a waiting receive whose buffer was detached is refused, and the held datagram stays', async () => {
+    const server = udp();
+    const client = udp();
+    await send(client.socket, server.addr, 'one', 'two');
+    const iterator = server.socket[Symbol.asyncIterator]();
+    const waiting = (async () => {
+      await iterator.next();
+    })();
+    await waiting;
+    const buf = new Uint8Array(8);
+    const receive = server.socket.recvfrom(buf);
+    structuredClone(buf.buffer, { transfer: [buf.buffer] });
+    await iterator.return!();
+    await expect(receive).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' });
+    expect((await server.socket.recvfrom()).data.toString()).toBe('two');
+  });
+
+  it('memory of a yielded datagram transferred away: the loop says so, and break still ends it cleanly', async () => {
+    const server = udp();
+    const client = udp();
+    await send(client.socket, server.addr, 'one', 'two', 'three');
+    const iterator = server.socket[Symbol.asyncIterator]();
+    const { value } = await iterator.next();
+    structuredClone(value!.data.buffer, { transfer: [value!.data.buffer as ArrayBuffer] });
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' });
+    await expect(iterator.return!()).resolves.toEqual({ value: undefined, done: true });
+    expect(server.socket.stats().pendingReceives).toBe(0);
+  });
+
+  it('an unnamed AF_UNIX peer is AF_UNSPEC in every loop, as in recvfrom', async () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_DGRAM);
+    const receiver = trackSocket(Socket.from(a!));
+    const peer = trackSocket(Socket.from(b!));
+    await peer.send(Buffer.from('x'));
+    await peer.send(Buffer.from('y'));
+    const batch = (await receiver.batches().next()).value!;
+    expect(batch.from(0)).toEqual({ family: 'AF_UNSPEC' });
+    await peer.send(Buffer.from('z'));
+    for await (const d of receiver) {
+      expect(d.from).toEqual({ family: 'AF_UNSPEC' });
+      break;
+    }
+  });
+
+  it('an Array.prototype setter cannot run while a batch is read (it could close the socket under it)', () => {
+    const script = `
+      const { Socket, AF_INET, SOCK_DGRAM } = require('bsdsock');
+      const server = new Socket(AF_INET, SOCK_DGRAM);
+      server.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
+      const client = new Socket(AF_INET, SOCK_DGRAM);
+      let ran = 0;
+      for (let i = 0; i < 8; i++) {
+        Object.defineProperty(Array.prototype, i, { configurable: true, set() { ran++; server.close(); } });
+      }
+      (async () => {
+        await client.sendto(Buffer.from('a'), server.getsockname());
+        let got = -1;
+        for await (const batch of server.batches({ count: 8 })) { got = batch.length; break; }
+        for (let i = 0; i < 8; i++) delete Array.prototype[i]; // Node itself uses arrays
+        console.log(got + ' ' + ran + ' ' + server.closed);
+        server.close(); client.close();
+      })();
+    `;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 10000 }).trim();
+    expect(out).toBe('1 0 false');
   });
 });

@@ -274,17 +274,58 @@ describe('Socket: the event loop', () => {
     expect(after.watching).toBe(false);
   });
 
-  it('a receive after the queue was found empty waits for readiness instead of trying a syscall first', async () => {
+  it('a receive made in the callback of a drain that found the queue empty waits for readiness instead of a syscall', async () => {
     const server = udp();
     const client = udp();
-    // Found empty: one syscall (EAGAIN); the receive waits, and times out.
-    await expect(server.socket.recvfrom({ timeout: 1 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
-    expect(server.socket.stats().receiveSyscalls).toBe(1);
-    // Nothing was readable since: this receive is queued without a syscall that would answer EAGAIN.
-    const second = server.socket.recvfrom();
-    expect(server.socket.stats()).toMatchObject({ receiveSyscalls: 1, pendingReceives: 1 });
+    const batches = server.socket.batches({ count: 4 });
+    const first = batches.next(); // found empty: one syscall (EAGAIN), then waits
+    await client.socket.sendto(Buffer.from('one'), server.addr);
+    expect((await first).value!.length).toBe(1); // one of four: the drain found the queue empty
+    // Still in the wake-up's callback (this continuation is one of its microtasks).
+    const before = server.socket.stats().receiveSyscalls;
+    const second = batches.next();
+    expect(server.socket.stats()).toMatchObject({ receiveSyscalls: before, pendingReceives: 1 });
     await client.socket.sendto(Buffer.from('two'), server.addr);
-    expect((await second).data.toString()).toBe('two');
+    expect((await second).value!.data(0).toString()).toBe('two');
+    await batches.return!();
+  });
+
+  it('a receive made later tries at once: a datagram queued meanwhile is not missed', async () => {
+    const server = udp();
+    const client = udp();
+    await expect(server.socket.recvfrom({ timeout: 1 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await client.socket.sendto(Buffer.from('queued'), server.addr);
+    await sleep(5);
+    const before = server.socket.stats().wakeups;
+    // Made in a later turn: tried at once, so it completes with no wake-up (and before a timeout).
+    await expect(server.socket.recvfrom({ timeout: 1 })).resolves.toMatchObject({ data: Buffer.from('queued') });
+    expect(server.socket.stats().wakeups).toBe(before);
+  });
+
+  it('an unref()ed socket gets a datagram that was already queued before the process could exit', () => {
+    // A background listener that must not keep the process alive: an earlier receive found
+    // nothing and was withdrawn; a datagram comes; a receive made later gets it at once.
+    const script = `
+      const { Socket, AF_INET, SOCK_DGRAM } = require('bsdsock');
+      const s = new Socket(AF_INET, SOCK_DGRAM);
+      s.bind({ family: 'AF_INET', address: '127.0.0.1', port: 0 });
+      s.unref();
+      const peer = new Socket(AF_INET, SOCK_DGRAM);
+      const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+      (async () => {
+        const stop = new AbortController();
+        const first = s.recvfrom({ signal: stop.signal }).catch(() => {});
+        await sleep(10);
+        stop.abort();
+        await first;
+        await peer.sendto(Buffer.from('queued'), s.getsockname());
+        peer.close();
+        await sleep(20);
+        s.recvfrom().then((d) => { console.log('got ' + d.data); s.close(); });
+      })();
+    `;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', timeout: 10000 }).trim();
+    expect(out).toBe('got queued');
   });
 
   it('receives made while others wait complete in the order they were made', async () => {
