@@ -59,6 +59,15 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T, undefined>> {
     const previous = this.#pending;
+    if (previous === undefined) {
+      // What a turn can give without waiting needs no bookkeeping (the common case of for await).
+      try {
+        const now = this.now();
+        if (now !== undefined) return Promise.resolve(now);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const run = (): Promise<IteratorResult<T, undefined>> => {
       try {
         return this.step();
@@ -81,6 +90,11 @@ abstract class RingIterator<T> implements AsyncIterableIterator<T> {
 
   /** One turn of the loop (never two at once: see next()). */
   protected abstract step(): Promise<IteratorResult<T, undefined>>;
+
+  /** A turn's result when it needs no wait (a datagram already read), else undefined. */
+  protected now(): IteratorResult<T, undefined> | undefined {
+    return undefined;
+  }
 
   return(): Promise<IteratorResult<T, undefined>> {
     this.finish();
@@ -181,6 +195,10 @@ export class DatagramIterator extends RingIterator<BatchDatagram> {
   constructor(receiver: BatchReceiver, slots: number) {
     super(receiver, undefined);
     this.#slots = slots;
+  }
+
+  protected override now(): IteratorResult<BatchDatagram, undefined> | undefined {
+    return this.#index < this.#count ? { value: this.#take(), done: false } : undefined;
   }
 
   protected step(): Promise<IteratorResult<BatchDatagram, undefined>> {
