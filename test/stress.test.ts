@@ -411,7 +411,12 @@ describeQueue(queueTitle, () => {
     const sends = sendAll(SENDS, (seq) => client.sendto(datagram(seq), to));
     await turn();
     expect(sends.pending()).toBeGreaterThan(SENDS / 2);
-    expect(await wakeupsWhileIdle(client, 100)).toBeLessThan(5);
+    // A spinning socket wakes on every turn (100 here; 45,221 in the measurement above). One
+    // that backs off wakes once per retry (each refused retry queues an IP_RECVERR report):
+    // retries 1, 2, 4 … 50 ms apart, starting over when one gets through, so a handful in 100
+    // turns (4 to 10 seen on an idle machine, more when the turns are slow under load): the bound
+    // is half a wake-up a turn, not the fastest machine's count.
+    expect(await wakeupsWhileIdle(client, 100)).toBeLessThan(50);
     expect(await readSlowly(peer, SENDS, (data, i) => mismatch(data, i))).toBeUndefined();
     await sends.all;
   });
