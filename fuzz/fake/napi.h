@@ -14,6 +14,9 @@
 #include <utility>
 #include <vector>
 
+// Node-API's property attributes (js_native_api_types.h), as far as address.cc names them.
+enum napi_property_attributes { napi_default = 0, napi_writable = 1, napi_enumerable = 2, napi_configurable = 4 };
+
 namespace Napi {
 
 class Env {};
@@ -90,6 +93,19 @@ class String : public Value {
   explicit String(Value v) : Value(std::move(v)) {}
 };
 
+// A data property to define (address.cc defines, rather than assigns, what it decodes).
+class PropertyDescriptor {
+ public:
+  static PropertyDescriptor Value(const char* name, const Napi::Value& value, napi_property_attributes) {
+    return PropertyDescriptor(name, value);
+  }
+  const char* name;
+  Napi::Value value;
+
+ private:
+  PropertyDescriptor(const char* n, const Napi::Value& v) : name(n), value(v) {}
+};
+
 class Object : public Value {
  public:
   static Object New(Env) {
@@ -98,6 +114,7 @@ class Object : public Value {
     return o;
   }
   void Set(const char* key, const Value& value) { node_->fields[key] = value; }
+  void DefineProperty(const PropertyDescriptor& property) { node_->fields[property.name] = property.value; }
 
  private:
   Object() = default;
