@@ -17,12 +17,14 @@ import {
   SocketClosedError,
   TimedOutError,
   UDP_GRO,
+  buildInfo,
   setTrace,
   socketpair,
   type InetAddress,
   type ReceivedBatch,
 } from '../lib';
 import { closeSockets, trackSocket, udp } from './helpers/async-sockets';
+import { onLinux } from './helpers/platform';
 import { closedUdpPort } from './helpers/sockets';
 import { sleep } from './helpers/time';
 
@@ -303,7 +305,10 @@ describe('Socket.batches(): one ring, one crossing per wake-up', () => {
     }
     const fd = server.socket.fd;
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^(recvmmsg|recvmsg)\\(${fd}, .*"hi".*iov_len=4.*= 1$`));
+    // recvmmsg where there is one (it returns the datagrams); elsewhere its loop of recvmsg,
+    // which returns the bytes (the attempt that found nothing more is left out).
+    const mmsg = onLinux && !buildInfo.portable;
+    expect(lines[0]).toMatch(new RegExp(mmsg ? `^recvmmsg\\(${fd}, .*"hi".*iov_len=4.*= 1$` : `^recvmsg\\(${fd}, .*"hi".*iov_len=4.*= 2$`));
   });
 });
 
